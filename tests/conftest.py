@@ -1,0 +1,76 @@
+"""Shared fixtures: a migrated database on SQLite and, where TEST_DATABASE_URL is set, PostgreSQL.
+
+Tests that take `db` (or anything built on it) run once per backend. Reference data (courts,
+languages) is loaded once per backend; every other table is emptied before each test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from models.base import Base
+from models.db import Database, migrate
+from models.reference import load_reference_data
+
+REFERENCE_TABLES = {"courts", "languages", "language_aliases"}
+
+
+def _backends() -> list[str]:
+    backends = ["sqlite"]
+    if os.environ.get("TEST_DATABASE_URL"):
+        backends.append("postgresql")
+    elif os.environ.get("CI"):
+        raise pytest.UsageError("CI must set TEST_DATABASE_URL so the suite also runs on PostgreSQL")
+    return backends
+
+
+def _reset_postgres_schema(database: Database) -> None:
+    with database.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session", params=_backends())
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A migrated database with reference data, one per backend for the whole session."""
+    if request.param == "sqlite":
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        database = Database(url)
+    else:
+        database = Database(os.environ["TEST_DATABASE_URL"])
+        _reset_postgres_schema(database)
+    migrate(database.engine)
+    with database.session() as session, session.begin():
+        load_reference_data(session)
+    yield database
+    database.dispose()
+
+
+def empty_tables(database: Database) -> None:
+    """Remove every row except the reference data, keeping the schema."""
+    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def db(database: Database) -> Database:
+    """The backend's database, emptied of everything but reference data."""
+    empty_tables(database)
+    return database
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    with db.session() as session:
+        yield session

@@ -1,0 +1,30 @@
+"""The `counselmatch` command line: one click group built with Flask's FlaskGroup."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from models import audit
+from models.db import migrate
+from models.reference import load_reference_data
+
+from .app import create_app
+from .extensions import get_db
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def cli() -> None:
+    """Counsel Match: pro bono counsel matching for unaccompanied children."""
+
+
+@cli.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Apply the database migrations and load the courts and language catalogue."""
+    database = get_db()
+    migrate(database.engine)
+    with database.session() as session, session.begin():
+        courts, languages = load_reference_data(session)
+        audit.record(session, "cli", "init_db", "database", courts=courts, languages=languages)
+    click.echo(f"Database ready: {courts} courts, {languages} languages.")

@@ -1,0 +1,47 @@
+"""Configuration from the environment, failing fast where production needs a value."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Settings for one app: COUNSELMATCH_ENV, SECRET_KEY, DATABASE_URL (see README)."""
+    overrides = overrides or {}
+    env = overrides.get("ENV_NAME") or os.environ.get("COUNSELMATCH_ENV", "production")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"COUNSELMATCH_ENV={env!r}: use one of {', '.join(ENVIRONMENTS)}")
+    secret_key = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if env == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. In production set it to a long random value "
+                "(python -c 'import secrets; print(secrets.token_hex(32))'); for local use "
+                "set COUNSELMATCH_ENV=development."
+            )
+        secret_key = secrets.token_hex(32)
+    default_db = "sqlite:///" + str(Path(instance_path) / "counselmatch.sqlite3")
+    config: dict[str, Any] = {
+        "ENV_NAME": env,
+        "SECRET_KEY": secret_key,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
+        "TESTING": env == "testing",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+        "PAGE_SIZE": 50,
+    }
+    config.update(overrides)
+    return config
