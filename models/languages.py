@@ -55,8 +55,9 @@ def shipped_languages() -> list[CatalogueEntry]:
             CatalogueEntry(
                 code=code,
                 name=override["display_name"] if override else language.name,
-                interpreter_available=bool(override)
-                and override["interpreter_available"] == "true",
+                interpreter_available=(
+                    override is not None and override["interpreter_available"] == "true"
+                ),
                 common=override is not None,
             )
         )

@@ -65,8 +65,8 @@ def language_catalogue(session: Session) -> LanguageCatalogue:
     """The catalogue as the database holds it now."""
     names = dict(session.execute(select(Language.code, Language.name)).tuples().all())
     aliases = dict(
-        session.execute(
-            select(LanguageAlias.folded, Language.code).join(LanguageAlias.language)
-        ).tuples().all()
+        session.execute(select(LanguageAlias.folded, Language.code).join(LanguageAlias.language))
+        .tuples()
+        .all()
     )
     return LanguageCatalogue(aliases, names)

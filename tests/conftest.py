@@ -25,7 +25,9 @@ def _backends() -> list[str]:
     if os.environ.get("TEST_DATABASE_URL"):
         backends.append("postgresql")
     elif os.environ.get("CI"):
-        raise pytest.UsageError("CI must set TEST_DATABASE_URL so the suite also runs on PostgreSQL")
+        raise pytest.UsageError(
+            "CI must set TEST_DATABASE_URL so the suite also runs on PostgreSQL"
+        )
     return backends
 
 
@@ -36,7 +38,9 @@ def _reset_postgres_schema(database: Database) -> None:
 
 
 @pytest.fixture(scope="session", params=_backends())
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     """A migrated database with reference data, one per backend for the whole session."""
     if request.param == "sqlite":
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")

@@ -3,10 +3,9 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from models.base import Base, UTCDateTime
 from models import entities  # noqa: F401  (registers the tables)
+from models.base import Base, UTCDateTime
 from models.db import normalise_url
-
 
 config = context.config
 
@@ -16,6 +15,7 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
 
 target_metadata = Base.metadata
 

@@ -28,9 +28,17 @@ def _child(session, **overrides):
     court = session.scalar(select(Court).where(Court.code == "HOU"))
     spanish = session.scalar(select(Language).where(Language.code == "spa"))
     values = dict(
-        external_id="C-1", first_name="Ana", last_name="Lopez", a_number="123456789",
-        birth_date=date(2010, 5, 1), sex="F", country_of_origin="Guatemala",
-        primary_language=spanish, court=court, case_type="asylum", intake_date=date(2026, 1, 5),
+        external_id="C-1",
+        first_name="Ana",
+        last_name="Lopez",
+        a_number="123456789",
+        birth_date=date(2010, 5, 1),
+        sex="F",
+        country_of_origin="Guatemala",
+        primary_language=spanish,
+        court=court,
+        case_type="asylum",
+        intake_date=date(2026, 1, 5),
     )
     values.update(overrides)
     return Child(**values)
@@ -70,7 +78,9 @@ def test_attorney_constraints(session, overrides):
 
 def test_leave_must_end_after_it_starts(session):
     attorney = Attorney(external_id="A-1", name="R. Diaz", email="rd@example.org")
-    attorney.leave_periods.append(LeavePeriod(start_date=date(2026, 3, 2), end_date=date(2026, 3, 1)))
+    attorney.leave_periods.append(
+        LeavePeriod(start_date=date(2026, 3, 2), end_date=date(2026, 3, 1))
+    )
     session.add(attorney)
     with pytest.raises(IntegrityError):
         session.flush()
