@@ -63,10 +63,11 @@ def load_reference_data(session: Session) -> tuple[int, int]:
 
 def language_catalogue(session: Session) -> LanguageCatalogue:
     """The catalogue as the database holds it now."""
-    names = dict(session.execute(select(Language.code, Language.name)).tuples().all())
+    # Rows unpack as typed tuples (Result.tuples() is deprecated since SQLAlchemy 2.1).
+    names = dict(session.execute(select(Language.code, Language.name)).all())
     aliases = dict(
-        session.execute(select(LanguageAlias.folded, Language.code).join(LanguageAlias.language))
-        .tuples()
-        .all()
+        session.execute(
+            select(LanguageAlias.folded, Language.code).join(LanguageAlias.language)
+        ).all()
     )
     return LanguageCatalogue(aliases, names)
