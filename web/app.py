@@ -5,12 +5,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, make_response, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from models.db import Database
 
+from . import auth, home, security
 from .config import load_config
 from .extensions import close_session, csrf, login_manager
+
+# Pages for the errors people meet; any other HTTP error gets the generic page.
+ERROR_TEMPLATES = {
+    403: "errors/403.html",
+    404: "errors/404.html",
+    500: "errors/500.html",
+}
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -28,11 +38,27 @@ def register_extensions(app: Flask) -> None:
     app.teardown_appcontext(close_session)
     csrf.init_app(app)
     login_manager.init_app(app)
+    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    pass
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    pass
+    def render_error(error: HTTPException) -> Response:
+        code = error.code or 500
+        template = ERROR_TEMPLATES.get(code, "errors/generic.html")
+        response = make_response(render_template(template, error=error), code)
+        # Keep what the error adds for clients, such as the Allow header of a 405.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    def render_csrf_error(_error: CSRFError) -> tuple[str, int]:
+        return render_template("errors/csrf.html"), 400
+
+    app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(CSRFError, render_csrf_error)

@@ -10,6 +10,7 @@ from models.db import migrate
 from models.reference import load_reference_data
 
 from .app import create_app
+from .cli_users import create_user
 from .extensions import get_db
 
 
@@ -28,3 +29,6 @@ def init_db() -> None:
         courts, languages = load_reference_data(session)
         audit.record(session, "cli", "init_db", "database", courts=courts, languages=languages)
     click.echo(f"Database ready: {courts} courts, {languages} languages.")
+
+
+cli.add_command(create_user)

@@ -1,0 +1,341 @@
+"""The shared counts of models/queries.py, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from matcher.rules import Tier, tier_for
+from models import queries
+from models.entities import (
+    Attorney,
+    CaseStatus,
+    Child,
+    Court,
+    Language,
+    LeavePeriod,
+    Match,
+    MatchStatus,
+    Role,
+    User,
+)
+
+AS_OF = date(2026, 3, 10)
+
+
+def days(n: int) -> date:
+    return AS_OF + timedelta(days=n)
+
+
+def add_child(
+    session: Session,
+    external_id: str,
+    *,
+    hearing: date | None = None,
+    detained: bool = False,
+    case_status: CaseStatus = CaseStatus.OPEN,
+) -> Child:
+    if "houston" not in session.info:
+        session.info["houston"] = session.scalar(select(Court).where(Court.code == "HOU"))
+        session.info["spanish"] = session.scalar(select(Language).where(Language.code == "spa"))
+    child = Child(
+        external_id=external_id,
+        first_name="Test",
+        last_name="Child",
+        birth_date=date(2010, 5, 1),
+        sex="F",
+        country_of_origin="Guatemala",
+        primary_language=session.info["spanish"],
+        court=session.info["houston"],
+        case_type="asylum",
+        next_hearing_date=hearing,
+        detained=detained,
+        intake_date=date(2026, 1, 5),
+        case_status=case_status,
+    )
+    session.add(child)
+    return child
+
+
+def add_attorney(
+    session: Session,
+    external_id: str,
+    *,
+    capacity: int = 3,
+    active_cases: int = 0,
+    active: bool = True,
+    leave: tuple[date, date] | None = None,
+) -> Attorney:
+    attorney = Attorney(
+        external_id=external_id,
+        name=f"Attorney {external_id}",
+        email=f"{external_id.lower()}@example.org",
+        capacity=capacity,
+        active_cases=active_cases,
+        active=active,
+    )
+    if leave is not None:
+        attorney.leave_periods.append(LeavePeriod(start_date=leave[0], end_date=leave[1]))
+    session.add(attorney)
+    return attorney
+
+
+def add_match(session: Session, child: Child, attorney: Attorney, status: MatchStatus) -> Match:
+    match = Match(child=child, attorney=attorney, status=status)
+    session.add(match)
+    return match
+
+
+@contextmanager
+def count_statements(session: Session) -> Iterator[list[str]]:
+    """The SQL statements the session's engine runs inside the block."""
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def remember(_conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+
+
+# --- tiers -----------------------------------------------------------------------------------
+
+HEARING_OFFSETS = [None, -30, -1, 0, 1, 13, 14, 15, 29, 30, 31, 89, 90, 91, 400]
+
+
+def test_tier_expression_agrees_with_tier_for_at_every_boundary(session):
+    cases = [(offset, detained) for offset in HEARING_OFFSETS for detained in (False, True)]
+    with session.begin():
+        for number, (offset, detained) in enumerate(cases):
+            hearing = None if offset is None else days(offset)
+            add_child(session, f"C-{number}", hearing=hearing, detained=detained)
+    rows = session.execute(
+        select(Child.next_hearing_date, Child.detained, queries.tier_expression(AS_OF))
+    ).all()
+    assert len(rows) == len(cases)
+    for hearing, detained, tier_number in rows:
+        assert Tier(tier_number) == tier_for(hearing, detained, AS_OF), (hearing, detained)
+
+
+@pytest.mark.parametrize(
+    ("offset", "detained", "tier"),
+    [
+        (-1, False, Tier.T1),  # a hearing already past is urgent
+        (14, False, Tier.T1),
+        (15, False, Tier.T2),
+        (30, False, Tier.T2),
+        (31, False, Tier.T3),
+        (90, False, Tier.T3),
+        (91, False, Tier.T4),
+        (None, False, Tier.T4),
+        (None, True, Tier.T1),
+        (200, True, Tier.T1),
+    ],
+)
+def test_children_without_counsel_land_in_the_right_tier(session, offset, detained, tier):
+    with session.begin():
+        add_child(
+            session, "C-1", hearing=None if offset is None else days(offset), detained=detained
+        )
+    counts = queries.children_without_counsel_by_tier(session, AS_OF)
+    assert counts == {t: (1 if t == tier else 0) for t in Tier}
+
+
+def test_without_counsel_means_open_and_no_accepted_match(session):
+    with session.begin():
+        attorney = add_attorney(session, "A-1", capacity=10)
+        add_child(session, "no-match", hearing=days(5))
+        for status in (
+            MatchStatus.PROPOSED,
+            MatchStatus.CONFIRMED,
+            MatchStatus.DECLINED,
+            MatchStatus.REJECTED,
+            MatchStatus.SUPERSEDED,
+            MatchStatus.CLOSED,
+        ):
+            add_match(
+                session, add_child(session, f"{status.value}", hearing=days(5)), attorney, status
+            )
+        represented = add_child(session, "accepted", hearing=days(5))
+        add_match(session, represented, attorney, MatchStatus.ACCEPTED)
+        # A child declined once and accepted by a second attorney is represented.
+        second_try = add_child(session, "declined-then-accepted", hearing=days(50))
+        add_match(session, second_try, attorney, MatchStatus.DECLINED)
+        add_match(session, second_try, add_attorney(session, "A-2"), MatchStatus.ACCEPTED)
+        add_child(session, "closed-case", hearing=days(5), case_status=CaseStatus.CLOSED)
+    counts = queries.children_without_counsel_by_tier(session, AS_OF)
+    assert counts == {Tier.T1: 7, Tier.T2: 0, Tier.T3: 0, Tier.T4: 0}
+
+
+def test_counts_on_an_empty_database_are_zero_for_every_tier(session):
+    assert queries.children_without_counsel_by_tier(session, AS_OF) == dict.fromkeys(Tier, 0)
+    assert queries.count_children(session) == queries.ChildCounts(total=0, open=0)
+    assert queries.free_capacity_by_attorney(session, AS_OF) == {}
+    assert queries.free_capacity_summary(session, AS_OF) == queries.FreeCapacity(0, 0, 0)
+    assert queries.users_by_role(session) == dict.fromkeys(Role, 0)
+
+
+def test_count_children_counts_closed_cases_in_the_total_only(session):
+    with session.begin():
+        add_child(session, "C-1")
+        add_child(session, "C-2", detained=True)
+        add_child(session, "C-3", case_status=CaseStatus.CLOSED)
+    assert queries.count_children(session) == queries.ChildCounts(total=3, open=2)
+
+
+def test_tiers_follow_the_as_of_date(session):
+    with session.begin():
+        add_child(session, "C-1", hearing=days(20))
+    assert queries.children_without_counsel_by_tier(session, AS_OF)[Tier.T2] == 1
+    assert queries.children_without_counsel_by_tier(session, days(6))[Tier.T1] == 1
+    assert queries.children_without_counsel_by_tier(session, days(-70))[Tier.T3] == 1
+    assert queries.children_without_counsel_by_tier(session, days(-71))[Tier.T4] == 1
+
+
+# --- capacity --------------------------------------------------------------------------------
+
+
+def _capacity_scenario(session: Session) -> dict[str, Attorney]:
+    with session.begin():
+        attorneys = {
+            "plain": add_attorney(session, "plain", capacity=3, active_cases=1),
+            "loaded": add_attorney(session, "loaded", capacity=5, active_cases=1),
+            "full": add_attorney(session, "full", capacity=2, active_cases=2),
+            "overfull": add_attorney(session, "overfull", capacity=1, active_cases=3),
+            "inactive": add_attorney(session, "inactive", capacity=4, active=False),
+            "leave-today": add_attorney(session, "leave-today", leave=(days(-3), days(3))),
+            "leave-starts-today": add_attorney(session, "leave-starts", leave=(AS_OF, days(9))),
+            "leave-ends-today": add_attorney(session, "leave-ends", leave=(days(-9), AS_OF)),
+            "leave-ended": add_attorney(
+                session, "leave-ended", capacity=2, leave=(days(-9), days(-1))
+            ),
+            "leave-later": add_attorney(
+                session, "leave-later", capacity=1, leave=(days(1), days(9))
+            ),
+        }
+        loaded = attorneys["loaded"]
+        for number, status in enumerate(
+            [
+                MatchStatus.ACCEPTED,
+                MatchStatus.CONFIRMED,
+                # None of these holds a slot:
+                MatchStatus.PROPOSED,
+                MatchStatus.DECLINED,
+                MatchStatus.REJECTED,
+                MatchStatus.CLOSED,
+                MatchStatus.SUPERSEDED,
+            ]
+        ):
+            add_match(session, add_child(session, f"C-{number}"), loaded, status)
+    return attorneys
+
+
+def test_free_capacity_by_attorney_follows_rule_4(session):
+    attorneys = _capacity_scenario(session)
+    free = queries.free_capacity_by_attorney(session, AS_OF)
+    assert free == {
+        attorneys["plain"].id: 2,
+        attorneys["loaded"].id: 2,  # 5 - 1 imported - 1 accepted - 1 confirmed
+        attorneys["full"].id: 0,
+        attorneys["overfull"].id: 0,  # never negative
+        attorneys["leave-ended"].id: 2,
+        attorneys["leave-later"].id: 1,
+    }
+
+
+def test_free_capacity_summary_adds_up_the_same_figures(session):
+    _capacity_scenario(session)
+    assert queries.free_capacity_summary(session, AS_OF) == queries.FreeCapacity(
+        available_attorneys=6, attorneys_with_free_slots=4, free_slots=7
+    )
+    # Five days on, "leave-later" and "leave-starts-today" are away; "leave-today" and
+    # "leave-ends-today" are back with 3 free slots each.
+    assert queries.free_capacity_summary(session, days(5)) == queries.FreeCapacity(
+        available_attorneys=7, attorneys_with_free_slots=5, free_slots=12
+    )
+
+
+def test_attorney_load_of_one_attorney(session):
+    attorneys = _capacity_scenario(session)
+    load = queries.attorney_load(session, attorneys["loaded"].id, AS_OF)
+    assert load == queries.AttorneyLoad(
+        name="Attorney loaded",
+        active=True,
+        on_leave=False,
+        capacity=5,
+        imported_active_cases=1,
+        accepted_matches=1,
+        pending_offers=1,
+    )
+    assert load.active_cases == 2 and load.free_slots == 2
+
+
+@pytest.mark.parametrize(
+    ("key", "on_leave", "free_slots"),
+    [
+        ("leave-today", True, 0),
+        ("leave-starts-today", True, 0),
+        ("leave-ends-today", True, 0),
+        ("leave-ended", False, 2),
+        ("inactive", False, 0),
+        ("overfull", False, 0),
+    ],
+)
+def test_attorney_load_has_no_free_slots_while_away_or_full(session, key, on_leave, free_slots):
+    attorneys = _capacity_scenario(session)
+    load = queries.attorney_load(session, attorneys[key].id, AS_OF)
+    assert load is not None
+    assert (load.on_leave, load.free_slots) == (on_leave, free_slots)
+    assert queries.free_capacity_by_attorney(session, AS_OF).get(attorneys[key].id, 0) == free_slots
+
+
+def test_attorney_load_of_an_unknown_attorney_is_none(session):
+    assert queries.attorney_load(session, 12345, AS_OF) is None
+
+
+def test_users_by_role_counts_active_accounts(session):
+    with session.begin():
+        for number, role in enumerate([Role.COORDINATOR, Role.COORDINATOR, Role.ADMIN]):
+            session.add(User(email=f"u{number}@example.org", password_hash="x", role=role))
+        session.add(
+            User(email="gone@example.org", password_hash="x", role=Role.ADMIN, active=False)
+        )
+    assert queries.users_by_role(session) == {
+        Role.COORDINATOR: 2,
+        Role.ATTORNEY: 0,
+        Role.PROGRAM_LEAD: 0,
+        Role.ADMIN: 1,
+    }
+
+
+# --- one statement each, whatever the number of rows ----------------------------------------
+
+
+def test_each_count_is_one_statement_however_many_rows(session):
+    with session.begin():
+        attorneys = [add_attorney(session, f"A-{n}", capacity=4) for n in range(40)]
+        for n in range(300):
+            child = add_child(session, f"C-{n}", hearing=days(n % 120), detained=n % 17 == 0)
+            if n % 3 == 0:
+                add_match(session, child, attorneys[n % 40], MatchStatus.ACCEPTED)
+    calls = [
+        lambda: queries.children_without_counsel_by_tier(session, AS_OF),
+        lambda: queries.count_children(session),
+        lambda: queries.free_capacity_by_attorney(session, AS_OF),
+        lambda: queries.free_capacity_summary(session, AS_OF),
+        lambda: queries.attorney_load(session, attorneys[0].id, AS_OF),
+        lambda: queries.users_by_role(session),
+    ]
+    for call in calls:
+        with count_statements(session) as statements:
+            call()
+        assert len(statements) == 1, statements

@@ -1,0 +1,120 @@
+"""Web fixtures in the flaskr manner: `app` on the test database, `client`, `runner`, `auth`.
+
+CSRF protection stays on: helpers read the token from the page, as a browser would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from models.db import Database
+from models.entities import Attorney, Role, User
+from web import create_app
+from web.security import hash_password
+
+PASSWORD = "correct horse battery staple"
+
+_CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+_COUNT = re.compile(r'data-count="([^"]+)">(\d+)<')
+
+
+def csrf_token(page: TestResponse) -> str:
+    """The CSRF token of the first form on `page`."""
+    found = _CSRF_INPUT.search(page.get_data(as_text=True))
+    assert found, "no form with a CSRF token on the page"
+    return found.group(1)
+
+
+def shown_counts(page: TestResponse) -> dict[str, int]:
+    """The figures a page marks with data-count="name", by name."""
+    return {name: int(value) for name, value in _COUNT.findall(page.get_data(as_text=True))}
+
+
+@pytest.fixture
+def app(db: Database) -> Iterator[Flask]:
+    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": db.url})
+    yield app
+    app.extensions["counselmatch_db"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+UserMaker = Callable[..., User]
+
+
+@pytest.fixture
+def make_user(db: Database) -> UserMaker:
+    """make_user(role, email=..., password=PASSWORD, active=True, attorney=None) -> User."""
+
+    def make(
+        role: Role,
+        email: str | None = None,
+        *,
+        password: str = PASSWORD,
+        active: bool = True,
+        attorney: Attorney | None = None,
+    ) -> User:
+        user = User(
+            email=email or f"{role.value}@example.org",
+            password_hash=hash_password(password),
+            role=role,
+            active=active,
+            attorney_id=attorney.id if attorney else None,
+        )
+        with db.session() as session, session.begin():
+            session.add(user)
+        return user
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(
+        self, email: str, password: str = PASSWORD, next_path: str | None = None
+    ) -> TestResponse:
+        query = {"next": next_path} if next_path is not None else {}
+        page = self._client.get("/login", query_string=query)
+        return self._client.post(
+            "/login",
+            query_string=query,
+            data={"email": email, "password": password, "csrf_token": csrf_token(page)},
+        )
+
+    def logout(self) -> TestResponse:
+        page = self._client.get("/")
+        return self._client.post("/logout", data={"csrf_token": csrf_token(page)})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def signed_in(make_user: UserMaker, auth: AuthActions) -> Callable[[Role], User]:
+    """signed_in(role) -> the User, after signing the client in with a new account of `role`."""
+
+    def sign_in(role: Role) -> User:
+        user = make_user(role)
+        response = auth.login(user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return sign_in

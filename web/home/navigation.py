@@ -1,0 +1,43 @@
+"""The main navigation: one list, filtered by the signed-in user's role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request
+from flask_login import current_user
+
+from models.entities import Role
+
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    endpoint: str
+    label: str
+    roles: frozenset[Role]
+
+
+# Each blueprint adds a line for its pages, e.g.
+#   NavLink("coordinator.review", "Review queue", frozenset({Role.COORDINATOR})),
+# A link shows only once its endpoint is registered and only to the roles listed.
+NAV_LINKS: tuple[NavLink, ...] = (NavLink("home.index", "Home", ALL_ROLES),)
+
+
+@dataclass(frozen=True)
+class ShownLink:
+    endpoint: str
+    label: str
+    current: bool
+
+
+def nav_links() -> list[ShownLink]:
+    """The links the signed-in user may follow, marking the page being shown."""
+    if not current_user.is_authenticated:
+        return []
+    return [
+        ShownLink(link.endpoint, link.label, request.endpoint == link.endpoint)
+        for link in NAV_LINKS
+        if current_user.role in link.roles and link.endpoint in current_app.view_functions
+    ]
