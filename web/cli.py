@@ -10,6 +10,7 @@ from models.db import migrate
 from models.reference import load_reference_data
 
 from .app import create_app
+from .cli_data import export_command, import_command
 from .cli_users import create_user
 from .extensions import get_db
 
@@ -32,3 +33,5 @@ def init_db() -> None:
 
 
 cli.add_command(create_user)
+cli.add_command(import_command)
+cli.add_command(export_command)

@@ -1,0 +1,235 @@
+"""Spreadsheet export in exactly the import formats (DESIGN.md), so an exported file re-imports.
+
+Each kind is one function in EXPORTERS from the session to rows of strings keyed by
+COLUMNS[kind]; the command line offers every kind listed there. A spreadsheet carries one leave
+period per attorney: the one in force or next to come (or else the latest), as the import reads
+`unavailable_from`/`unavailable_to` into exactly one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .base import utcnow
+from .csv_formats import COLUMNS, LIST_SEPARATOR, CsvKind
+from .entities import (
+    Attorney,
+    AttorneyCourt,
+    AttorneyExpertise,
+    AttorneyLanguage,
+    AttorneyState,
+    Child,
+    ChildLanguage,
+    Conflict,
+    Court,
+    Language,
+    LeavePeriod,
+    SiblingGroup,
+)
+from .reference import language_catalogue
+
+Row = dict[str, str]
+
+
+def export_csv(session: Session, kind: CsvKind, out: Path | TextIO) -> int:
+    """Write every record of `kind` as CSV to a path or an open text file; returns the row count.
+
+    A path gets UTF-8 with a byte-order mark, which Excel needs to show accents; the import
+    accepts it.
+    """
+    rows = EXPORTERS[kind](session)
+    frame = pd.DataFrame(rows, columns=list(COLUMNS[kind]), dtype=str)
+    if isinstance(out, Path):
+        frame.to_csv(out, index=False, lineterminator="\n", encoding="utf-8-sig")
+    else:
+        frame.to_csv(out, index=False, lineterminator="\n")
+    return len(frame)
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+def _joined(items: Iterable[str]) -> str:
+    return LIST_SEPARATOR.join(items)
+
+
+def _language_names(session: Session) -> dict[int, str]:
+    """Language id -> the catalogue's display name, or the ISO code where that name would not
+    read back as the same language (a name two languages share)."""
+    catalogue = language_catalogue(session)
+    return {
+        language_id: name if catalogue.resolve(name) == code else code
+        for language_id, code, name in session.execute(
+            select(Language.id, Language.code, Language.name)
+        ).all()
+    }
+
+
+def child_rows(session: Session) -> list[Row]:
+    names = _language_names(session)
+    other_languages: dict[int, list[str]] = defaultdict(list)
+    for child_id, language_id in session.execute(
+        select(ChildLanguage.child_id, ChildLanguage.language_id)
+    ).all():
+        other_languages[child_id].append(names[language_id])
+    rows = session.execute(
+        select(
+            Child.id,
+            Child.external_id,
+            Child.first_name,
+            Child.last_name,
+            Child.a_number,
+            Child.birth_date,
+            Child.sex,
+            Child.country_of_origin,
+            Child.primary_language_id,
+            Court.code,
+            Child.case_type,
+            Child.next_hearing_date,
+            Child.detained,
+            SiblingGroup.external_id,
+            Child.intake_date,
+        )
+        .join(Court, Child.court_id == Court.id)
+        .outerjoin(SiblingGroup, Child.sibling_group_id == SiblingGroup.id)
+        .order_by(Child.id)
+    ).all()
+    return [
+        {
+            "external_id": external_id,
+            "first_name": first_name,
+            "last_name": last_name,
+            "a_number": a_number or "",
+            "birth_date": _day(birth_date),
+            "sex": sex,
+            "country_of_origin": country,
+            "primary_language": names[primary_language_id],
+            "other_languages": _joined(sorted(other_languages.get(child_id, ()))),
+            "court_code": court_code,
+            "case_type": case_type.value,
+            "next_hearing_date": _day(hearing),
+            "detained": _flag(detained),
+            "sibling_group": group or "",
+            "intake_date": _day(intake),
+        }
+        for (
+            child_id,
+            external_id,
+            first_name,
+            last_name,
+            a_number,
+            birth_date,
+            sex,
+            country,
+            primary_language_id,
+            court_code,
+            case_type,
+            hearing,
+            detained,
+            group,
+            intake,
+        ) in rows
+    ]
+
+
+def _leave_shown(periods: list[tuple[date, date]], today: date) -> tuple[date, date] | None:
+    """The period in force or next to come, else the latest one."""
+    if not periods:
+        return None
+    coming = [p for p in periods if p[1] >= today]
+    return min(coming) if coming else max(periods)
+
+
+def attorney_rows(session: Session) -> list[Row]:
+    names = _language_names(session)
+    languages: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for attorney_id, language_id, language_level in session.execute(
+        select(AttorneyLanguage.attorney_id, AttorneyLanguage.language_id, AttorneyLanguage.level)
+    ).all():
+        languages[attorney_id].append((names[language_id], language_level.value))
+    courts: dict[int, list[str]] = defaultdict(list)
+    for attorney_id, code in session.execute(
+        select(AttorneyCourt.attorney_id, Court.code).join(
+            Court, AttorneyCourt.court_id == Court.id
+        )
+    ).all():
+        courts[attorney_id].append(code)
+    states: dict[int, list[str]] = defaultdict(list)
+    for attorney_id, state in session.execute(
+        select(AttorneyState.attorney_id, AttorneyState.state)
+    ).all():
+        states[attorney_id].append(state)
+    expertise: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for attorney_id, case_type, expertise_level in session.execute(
+        select(AttorneyExpertise.attorney_id, AttorneyExpertise.case_type, AttorneyExpertise.level)
+    ).all():
+        expertise[attorney_id].append((case_type.value, expertise_level.value))
+    leave: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for attorney_id, start, end in session.execute(
+        select(LeavePeriod.attorney_id, LeavePeriod.start_date, LeavePeriod.end_date)
+    ).all():
+        leave[attorney_id].append((start, end))
+    today = utcnow().date()
+    rows = []
+    for attorney in session.scalars(select(Attorney).order_by(Attorney.id)):
+        period = _leave_shown(leave.get(attorney.id, []), today)
+        rows.append(
+            {
+                "external_id": attorney.external_id,
+                "name": attorney.name,
+                "email": attorney.email,
+                "firm": attorney.firm,
+                "languages": _joined(f"{n}:{lv}" for n, lv in sorted(languages[attorney.id])),
+                "courts": _joined(sorted(courts[attorney.id])),
+                "states_admitted": _joined(sorted(states[attorney.id])),
+                "expertise": _joined(f"{c}:{lv}" for c, lv in sorted(expertise[attorney.id])),
+                "capacity": str(attorney.capacity),
+                "active_cases": str(attorney.active_cases),
+                "takes_detained": _flag(attorney.takes_detained),
+                "remote_ok": _flag(attorney.remote_ok),
+                "travel_radius_km": str(attorney.travel_radius_km),
+                "home_latitude": _number(attorney.home_latitude),
+                "home_longitude": _number(attorney.home_longitude),
+                "unavailable_from": _day(period[0]) if period else "",
+                "unavailable_to": _day(period[1]) if period else "",
+            }
+        )
+    return rows
+
+
+def conflict_rows(session: Session) -> list[Row]:
+    rows = session.execute(
+        select(Attorney.external_id, Child.external_id, Conflict.reason)
+        .join(Attorney, Conflict.attorney_id == Attorney.id)
+        .join(Child, Conflict.child_id == Child.id)
+        .order_by(Conflict.id)
+    ).all()
+    return [
+        {"attorney_external_id": attorney, "child_external_id": child, "reason": reason}
+        for attorney, child, reason in rows
+    ]
+
+
+# The kinds `counselmatch export` offers; a new kind adds its CsvKind, COLUMNS and a function here.
+EXPORTERS: dict[CsvKind, Callable[[Session], list[Row]]] = {
+    CsvKind.CHILDREN: child_rows,
+    CsvKind.ATTORNEYS: attorney_rows,
+    CsvKind.CONFLICTS: conflict_rows,
+}
