@@ -10,20 +10,10 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from fixtures import factories as f
 from matcher.rules import Tier, tier_for
 from models import queries
-from models.entities import (
-    Attorney,
-    CaseStatus,
-    Child,
-    Court,
-    Language,
-    LeavePeriod,
-    Match,
-    MatchStatus,
-    Role,
-    User,
-)
+from models.entities import Attorney, CaseStatus, Child, Match, MatchStatus, Role
 
 AS_OF = date(2026, 3, 10)
 
@@ -32,38 +22,28 @@ def days(n: int) -> date:
     return AS_OF + timedelta(days=n)
 
 
-def add_child(
-    session: Session,
+@pytest.fixture
+def factories(session: Session) -> Iterator[Session]:
+    with f.factories_bound(session):
+        yield session
+
+
+def child(
     external_id: str,
     *,
     hearing: date | None = None,
     detained: bool = False,
     case_status: CaseStatus = CaseStatus.OPEN,
 ) -> Child:
-    if "houston" not in session.info:
-        session.info["houston"] = session.scalar(select(Court).where(Court.code == "HOU"))
-        session.info["spanish"] = session.scalar(select(Language).where(Language.code == "spa"))
-    child = Child(
+    return f.ChildFactory(
         external_id=external_id,
-        first_name="Test",
-        last_name="Child",
-        birth_date=date(2010, 5, 1),
-        sex="F",
-        country_of_origin="Guatemala",
-        primary_language=session.info["spanish"],
-        court=session.info["houston"],
-        case_type="asylum",
         next_hearing_date=hearing,
         detained=detained,
-        intake_date=date(2026, 1, 5),
         case_status=case_status,
     )
-    session.add(child)
-    return child
 
 
-def add_attorney(
-    session: Session,
+def attorney(
     external_id: str,
     *,
     capacity: int = 3,
@@ -71,24 +51,18 @@ def add_attorney(
     active: bool = True,
     leave: tuple[date, date] | None = None,
 ) -> Attorney:
-    attorney = Attorney(
+    return f.AttorneyFactory(
         external_id=external_id,
         name=f"Attorney {external_id}",
-        email=f"{external_id.lower()}@example.org",
         capacity=capacity,
         active_cases=active_cases,
         active=active,
+        leave=[leave] if leave else [],
     )
-    if leave is not None:
-        attorney.leave_periods.append(LeavePeriod(start_date=leave[0], end_date=leave[1]))
-    session.add(attorney)
-    return attorney
 
 
-def add_match(session: Session, child: Child, attorney: Attorney, status: MatchStatus) -> Match:
-    match = Match(child=child, attorney=attorney, status=status)
-    session.add(match)
-    return match
+def match(of_child: Child, to_attorney: Attorney, status: MatchStatus) -> Match:
+    return f.MatchFactory(child=of_child, attorney=to_attorney, status=status)
 
 
 @contextmanager
@@ -97,7 +71,7 @@ def count_statements(session: Session) -> Iterator[list[str]]:
     statements: list[str] = []
     engine = session.get_bind()
 
-    def remember(_conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
+    def remember(_conn, _cursor, statement, _params, _context, _many) -> None:
         statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", remember)
@@ -112,13 +86,11 @@ def count_statements(session: Session) -> Iterator[list[str]]:
 HEARING_OFFSETS = [None, -30, -1, 0, 1, 13, 14, 15, 29, 30, 31, 89, 90, 91, 400]
 
 
-def test_tier_expression_agrees_with_tier_for_at_every_boundary(session):
+def test_tier_expression_agrees_with_tier_for_at_every_boundary(factories):
     cases = [(offset, detained) for offset in HEARING_OFFSETS for detained in (False, True)]
-    with session.begin():
-        for number, (offset, detained) in enumerate(cases):
-            hearing = None if offset is None else days(offset)
-            add_child(session, f"C-{number}", hearing=hearing, detained=detained)
-    rows = session.execute(
+    for number, (offset, detained) in enumerate(cases):
+        child(f"C-{number}", hearing=None if offset is None else days(offset), detained=detained)
+    rows = factories.execute(
         select(Child.next_hearing_date, Child.detained, queries.tier_expression(AS_OF))
     ).all()
     assert len(rows) == len(cases)
@@ -141,38 +113,31 @@ def test_tier_expression_agrees_with_tier_for_at_every_boundary(session):
         (200, True, Tier.T1),
     ],
 )
-def test_children_without_counsel_land_in_the_right_tier(session, offset, detained, tier):
-    with session.begin():
-        add_child(
-            session, "C-1", hearing=None if offset is None else days(offset), detained=detained
-        )
-    counts = queries.children_without_counsel_by_tier(session, AS_OF)
+def test_children_without_counsel_land_in_the_right_tier(factories, offset, detained, tier):
+    child("C-1", hearing=None if offset is None else days(offset), detained=detained)
+    counts = queries.children_without_counsel_by_tier(factories, AS_OF)
     assert counts == {t: (1 if t == tier else 0) for t in Tier}
 
 
-def test_without_counsel_means_open_and_no_accepted_match(session):
-    with session.begin():
-        attorney = add_attorney(session, "A-1", capacity=10)
-        add_child(session, "no-match", hearing=days(5))
-        for status in (
-            MatchStatus.PROPOSED,
-            MatchStatus.CONFIRMED,
-            MatchStatus.DECLINED,
-            MatchStatus.REJECTED,
-            MatchStatus.SUPERSEDED,
-            MatchStatus.CLOSED,
-        ):
-            add_match(
-                session, add_child(session, f"{status.value}", hearing=days(5)), attorney, status
-            )
-        represented = add_child(session, "accepted", hearing=days(5))
-        add_match(session, represented, attorney, MatchStatus.ACCEPTED)
-        # A child declined once and accepted by a second attorney is represented.
-        second_try = add_child(session, "declined-then-accepted", hearing=days(50))
-        add_match(session, second_try, attorney, MatchStatus.DECLINED)
-        add_match(session, second_try, add_attorney(session, "A-2"), MatchStatus.ACCEPTED)
-        add_child(session, "closed-case", hearing=days(5), case_status=CaseStatus.CLOSED)
-    counts = queries.children_without_counsel_by_tier(session, AS_OF)
+def test_without_counsel_means_open_and_no_accepted_match(factories):
+    lawyer = attorney("A-1", capacity=10)
+    child("no-match", hearing=days(5))
+    for status in (
+        MatchStatus.PROPOSED,
+        MatchStatus.CONFIRMED,
+        MatchStatus.DECLINED,
+        MatchStatus.REJECTED,
+        MatchStatus.SUPERSEDED,
+        MatchStatus.CLOSED,
+    ):
+        match(child(status.value, hearing=days(5)), lawyer, status)
+    match(child("accepted", hearing=days(5)), lawyer, MatchStatus.ACCEPTED)
+    # Declined by one attorney, then accepted by another: represented.
+    second_try = child("declined-then-accepted", hearing=days(50))
+    match(second_try, lawyer, MatchStatus.DECLINED)
+    match(second_try, attorney("A-2"), MatchStatus.ACCEPTED)
+    child("closed-case", hearing=days(5), case_status=CaseStatus.CLOSED)
+    counts = queries.children_without_counsel_by_tier(factories, AS_OF)
     assert counts == {Tier.T1: 7, Tier.T2: 0, Tier.T3: 0, Tier.T4: 0}
 
 
@@ -184,64 +149,56 @@ def test_counts_on_an_empty_database_are_zero_for_every_tier(session):
     assert queries.users_by_role(session) == dict.fromkeys(Role, 0)
 
 
-def test_count_children_counts_closed_cases_in_the_total_only(session):
-    with session.begin():
-        add_child(session, "C-1")
-        add_child(session, "C-2", detained=True)
-        add_child(session, "C-3", case_status=CaseStatus.CLOSED)
-    assert queries.count_children(session) == queries.ChildCounts(total=3, open=2)
+def test_count_children_counts_closed_cases_in_the_total_only(factories):
+    child("C-1")
+    child("C-2", detained=True)
+    child("C-3", case_status=CaseStatus.CLOSED)
+    assert queries.count_children(factories) == queries.ChildCounts(total=3, open=2)
 
 
-def test_tiers_follow_the_as_of_date(session):
-    with session.begin():
-        add_child(session, "C-1", hearing=days(20))
-    assert queries.children_without_counsel_by_tier(session, AS_OF)[Tier.T2] == 1
-    assert queries.children_without_counsel_by_tier(session, days(6))[Tier.T1] == 1
-    assert queries.children_without_counsel_by_tier(session, days(-70))[Tier.T3] == 1
-    assert queries.children_without_counsel_by_tier(session, days(-71))[Tier.T4] == 1
+def test_tiers_follow_the_as_of_date(factories):
+    child("C-1", hearing=days(20))
+    by_tier = queries.children_without_counsel_by_tier
+    assert by_tier(factories, AS_OF)[Tier.T2] == 1
+    assert by_tier(factories, days(6))[Tier.T1] == 1
+    assert by_tier(factories, days(-70))[Tier.T3] == 1
+    assert by_tier(factories, days(-71))[Tier.T4] == 1
 
 
 # --- capacity --------------------------------------------------------------------------------
 
 
-def _capacity_scenario(session: Session) -> dict[str, Attorney]:
-    with session.begin():
-        attorneys = {
-            "plain": add_attorney(session, "plain", capacity=3, active_cases=1),
-            "loaded": add_attorney(session, "loaded", capacity=5, active_cases=1),
-            "full": add_attorney(session, "full", capacity=2, active_cases=2),
-            "overfull": add_attorney(session, "overfull", capacity=1, active_cases=3),
-            "inactive": add_attorney(session, "inactive", capacity=4, active=False),
-            "leave-today": add_attorney(session, "leave-today", leave=(days(-3), days(3))),
-            "leave-starts-today": add_attorney(session, "leave-starts", leave=(AS_OF, days(9))),
-            "leave-ends-today": add_attorney(session, "leave-ends", leave=(days(-9), AS_OF)),
-            "leave-ended": add_attorney(
-                session, "leave-ended", capacity=2, leave=(days(-9), days(-1))
-            ),
-            "leave-later": add_attorney(
-                session, "leave-later", capacity=1, leave=(days(1), days(9))
-            ),
-        }
-        loaded = attorneys["loaded"]
-        for number, status in enumerate(
-            [
-                MatchStatus.ACCEPTED,
-                MatchStatus.CONFIRMED,
-                # None of these holds a slot:
-                MatchStatus.PROPOSED,
-                MatchStatus.DECLINED,
-                MatchStatus.REJECTED,
-                MatchStatus.CLOSED,
-                MatchStatus.SUPERSEDED,
-            ]
-        ):
-            add_match(session, add_child(session, f"C-{number}"), loaded, status)
+def _capacity_scenario() -> dict[str, Attorney]:
+    attorneys = {
+        "plain": attorney("plain", capacity=3, active_cases=1),
+        "loaded": attorney("loaded", capacity=5, active_cases=1),
+        "full": attorney("full", capacity=2, active_cases=2),
+        "overfull": attorney("overfull", capacity=1, active_cases=3),
+        "inactive": attorney("inactive", capacity=4, active=False),
+        "leave-today": attorney("leave-today", leave=(days(-3), days(3))),
+        "leave-starts-today": attorney("leave-starts", leave=(AS_OF, days(9))),
+        "leave-ends-today": attorney("leave-ends", leave=(days(-9), AS_OF)),
+        "leave-ended": attorney("leave-ended", capacity=2, leave=(days(-9), days(-1))),
+        "leave-later": attorney("leave-later", capacity=1, leave=(days(1), days(9))),
+    }
+    statuses = [
+        MatchStatus.ACCEPTED,
+        MatchStatus.CONFIRMED,
+        # None of these holds a slot:
+        MatchStatus.PROPOSED,
+        MatchStatus.DECLINED,
+        MatchStatus.REJECTED,
+        MatchStatus.CLOSED,
+        MatchStatus.SUPERSEDED,
+    ]
+    for number, status in enumerate(statuses):
+        match(child(f"C-{number}"), attorneys["loaded"], status)
     return attorneys
 
 
-def test_free_capacity_by_attorney_follows_rule_4(session):
-    attorneys = _capacity_scenario(session)
-    free = queries.free_capacity_by_attorney(session, AS_OF)
+def test_free_capacity_by_attorney_follows_rule_4(factories):
+    attorneys = _capacity_scenario()
+    free = queries.free_capacity_by_attorney(factories, AS_OF)
     assert free == {
         attorneys["plain"].id: 2,
         attorneys["loaded"].id: 2,  # 5 - 1 imported - 1 accepted - 1 confirmed
@@ -252,21 +209,21 @@ def test_free_capacity_by_attorney_follows_rule_4(session):
     }
 
 
-def test_free_capacity_summary_adds_up_the_same_figures(session):
-    _capacity_scenario(session)
-    assert queries.free_capacity_summary(session, AS_OF) == queries.FreeCapacity(
+def test_free_capacity_summary_adds_up_the_same_figures(factories):
+    _capacity_scenario()
+    assert queries.free_capacity_summary(factories, AS_OF) == queries.FreeCapacity(
         available_attorneys=6, attorneys_with_free_slots=4, free_slots=7
     )
     # Five days on, "leave-later" and "leave-starts-today" are away; "leave-today" and
     # "leave-ends-today" are back with 3 free slots each.
-    assert queries.free_capacity_summary(session, days(5)) == queries.FreeCapacity(
+    assert queries.free_capacity_summary(factories, days(5)) == queries.FreeCapacity(
         available_attorneys=7, attorneys_with_free_slots=5, free_slots=12
     )
 
 
-def test_attorney_load_of_one_attorney(session):
-    attorneys = _capacity_scenario(session)
-    load = queries.attorney_load(session, attorneys["loaded"].id, AS_OF)
+def test_attorney_load_of_one_attorney(factories):
+    attorneys = _capacity_scenario()
+    load = queries.attorney_load(factories, attorneys["loaded"].id, AS_OF)
     assert load == queries.AttorneyLoad(
         name="Attorney loaded",
         active=True,
@@ -290,26 +247,24 @@ def test_attorney_load_of_one_attorney(session):
         ("overfull", False, 0),
     ],
 )
-def test_attorney_load_has_no_free_slots_while_away_or_full(session, key, on_leave, free_slots):
-    attorneys = _capacity_scenario(session)
-    load = queries.attorney_load(session, attorneys[key].id, AS_OF)
+def test_attorney_load_has_no_free_slots_while_away_or_full(factories, key, on_leave, free_slots):
+    attorneys = _capacity_scenario()
+    load = queries.attorney_load(factories, attorneys[key].id, AS_OF)
     assert load is not None
     assert (load.on_leave, load.free_slots) == (on_leave, free_slots)
-    assert queries.free_capacity_by_attorney(session, AS_OF).get(attorneys[key].id, 0) == free_slots
+    free = queries.free_capacity_by_attorney(factories, AS_OF)
+    assert free.get(attorneys[key].id, 0) == free_slots
 
 
 def test_attorney_load_of_an_unknown_attorney_is_none(session):
     assert queries.attorney_load(session, 12345, AS_OF) is None
 
 
-def test_users_by_role_counts_active_accounts(session):
-    with session.begin():
-        for number, role in enumerate([Role.COORDINATOR, Role.COORDINATOR, Role.ADMIN]):
-            session.add(User(email=f"u{number}@example.org", password_hash="x", role=role))
-        session.add(
-            User(email="gone@example.org", password_hash="x", role=Role.ADMIN, active=False)
-        )
-    assert queries.users_by_role(session) == {
+def test_users_by_role_counts_active_accounts(factories):
+    f.UserFactory.create_batch(2, role=Role.COORDINATOR)
+    f.UserFactory(role=Role.ADMIN)
+    f.UserFactory(role=Role.ADMIN, active=False)
+    assert queries.users_by_role(factories) == {
         Role.COORDINATOR: 2,
         Role.ATTORNEY: 0,
         Role.PROGRAM_LEAD: 0,
@@ -320,22 +275,21 @@ def test_users_by_role_counts_active_accounts(session):
 # --- one statement each, whatever the number of rows ----------------------------------------
 
 
-def test_each_count_is_one_statement_however_many_rows(session):
-    with session.begin():
-        attorneys = [add_attorney(session, f"A-{n}", capacity=4) for n in range(40)]
-        for n in range(300):
-            child = add_child(session, f"C-{n}", hearing=days(n % 120), detained=n % 17 == 0)
-            if n % 3 == 0:
-                add_match(session, child, attorneys[n % 40], MatchStatus.ACCEPTED)
+def test_each_count_is_one_statement_however_many_rows(factories):
+    attorneys = [attorney(f"A-{n}", capacity=4) for n in range(20)]
+    for n in range(150):
+        new_child = child(f"C-{n}", hearing=days(n % 120), detained=n % 17 == 0)
+        if n % 3 == 0:
+            match(new_child, attorneys[n % 20], MatchStatus.ACCEPTED)
     calls = [
-        lambda: queries.children_without_counsel_by_tier(session, AS_OF),
-        lambda: queries.count_children(session),
-        lambda: queries.free_capacity_by_attorney(session, AS_OF),
-        lambda: queries.free_capacity_summary(session, AS_OF),
-        lambda: queries.attorney_load(session, attorneys[0].id, AS_OF),
-        lambda: queries.users_by_role(session),
+        lambda: queries.children_without_counsel_by_tier(factories, AS_OF),
+        lambda: queries.count_children(factories),
+        lambda: queries.free_capacity_by_attorney(factories, AS_OF),
+        lambda: queries.free_capacity_summary(factories, AS_OF),
+        lambda: queries.attorney_load(factories, attorneys[0].id, AS_OF),
+        lambda: queries.users_by_role(factories),
     ]
     for call in calls:
-        with count_statements(session) as statements:
+        with count_statements(factories) as statements:
             call()
         assert len(statements) == 1, statements

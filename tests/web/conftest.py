@@ -11,14 +11,15 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from fixtures import factories as f
 from models.db import Database
-from models.entities import Attorney, Role, User
+from models.entities import Role, User
 from web import create_app
-from web.security import hash_password
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = f.FACTORY_PASSWORD
 
 _CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 _COUNT = re.compile(r'data-count="([^"]+)">(\d+)<')
@@ -53,30 +54,23 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def factories(session: Session) -> Iterator[Session]:
+    """The test's session with every factory bound to it; commit for the app to see the rows."""
+    with f.factories_bound(session):
+        yield session
+
+
 UserMaker = Callable[..., User]
 
 
 @pytest.fixture
-def make_user(db: Database) -> UserMaker:
-    """make_user(role, email=..., password=PASSWORD, active=True, attorney=None) -> User."""
+def make_user(factories: Session) -> UserMaker:
+    """make_user(role, email=None, **factory_fields) -> a committed User (password PASSWORD)."""
 
-    def make(
-        role: Role,
-        email: str | None = None,
-        *,
-        password: str = PASSWORD,
-        active: bool = True,
-        attorney: Attorney | None = None,
-    ) -> User:
-        user = User(
-            email=email or f"{role.value}@example.org",
-            password_hash=hash_password(password),
-            role=role,
-            active=active,
-            attorney_id=attorney.id if attorney else None,
-        )
-        with db.session() as session, session.begin():
-            session.add(user)
+    def make(role: Role, email: str | None = None, **fields: object) -> User:
+        user = f.UserFactory(role=role, email=email or f"{role.value}@example.org", **fields)
+        factories.commit()
         return user
 
     return make
