@@ -235,8 +235,9 @@ def _decode(data: bytes) -> str:
             bad_lines.append(number)
     shown = ", ".join(str(n) for n in bad_lines[:10])
     more = f" and {len(bad_lines) - 10} more" if len(bad_lines) > 10 else ""
+    where = "line" if len(bad_lines) == 1 else "lines"
     raise _whole_file(
-        f"the file is not UTF-8 text (characters on lines {shown}{more} cannot be read; it was "
+        f"the file is not UTF-8 text (characters on {where} {shown}{more} cannot be read; it was "
         f"probably saved as Windows-1252 or Latin-1); {_SAVE_AS}"
     )
 
@@ -357,6 +358,11 @@ def _in_file_order(errors: list[RowError], kind: CsvKind) -> list[RowError]:
 
 
 # --- cells to values ---------------------------------------------------------------------------
+
+
+def _masked(cell: str) -> str:
+    """A cell's shape without its letters and digits, for names and A-numbers."""
+    return re.sub(r"\w", "*", cell)
 
 
 class _Invalid(Exception):
@@ -604,7 +610,7 @@ class _Row:
     def fail(self, column: str, message: str, value: str | None = None) -> None:
         shown = self.cells.get(column, "") if value is None else value
         if column in _SENSITIVE_COLUMNS:
-            shown = re.sub(r"\w", "*", shown)
+            shown = _masked(shown)
         self.errors.append(RowError(self.line, column, shown, message))
         self.ok = False
 
@@ -701,18 +707,19 @@ def _fetch_pairs(
 
 
 def _duplicates(
-    rows: Iterable[tuple[int, Any]], errors: list[RowError], column: str, message: str
+    rows: Iterable[tuple[int, Any, str]], errors: list[RowError], column: str, message: str
 ) -> None:
-    """One error per repeat of a value; `message` is formatted with the first line it was on."""
+    """One error per repeat of a key in (line, key, cell) rows; `message` is formatted with the
+    line the key was first on. Empty keys are left to the required-value check."""
     first_line: dict[Any, int] = {}
-    for line, value in rows:
-        if value is None:
+    for line, key, cell in rows:
+        if not key:
             continue
-        if value in first_line:
-            shown = re.sub(r"\w", "*", str(value)) if column in _SENSITIVE_COLUMNS else str(value)
-            errors.append(RowError(line, column, shown, message.format(first_line[value])))
+        if key in first_line:
+            shown = _masked(cell) if column in _SENSITIVE_COLUMNS else cell
+            errors.append(RowError(line, column, shown, message.format(first_line[key])))
         else:
-            first_line[value] = line
+            first_line[key] = line
 
 
 # --- the plan: validated records, ready to write ----------------------------------------------
@@ -774,10 +781,10 @@ def _validate_children(session: Session, cells: _Cells) -> _ChildPlan:
         group = row.optional("sibling_group", sibling_key)
         birth = values["birth_date"]
         if isinstance(birth, date):
+            intake = values["intake_date"]
             if birth > today:
                 row.fail("birth_date", f"is in the future (today is {today.isoformat()})")
-            intake = values["intake_date"]
-            if isinstance(intake, date) and intake < birth:
+            elif isinstance(intake, date) and intake < birth:
                 row.fail("intake_date", "is before the birth date")
         if not row.ok:
             continue
@@ -787,18 +794,18 @@ def _validate_children(session: Session, cells: _Cells) -> _ChildPlan:
         plan.records.append(_ChildRecord(line, values, other_ids, group))
         lines[values["external_id"]] = line
     _duplicates(
-        ((line, cells["external_id"]) for line, cells in cells.rows()),
+        ((line, cells["external_id"], cells["external_id"]) for line, cells in cells.rows()),
         errors,
         "external_id",
         "also on line {}; each child has one row (a re-import updates the child)",
     )
-    a_numbers = [(r.line, r.values["a_number"]) for r in plan.records]
+    a_numbers = [(r.line, r.values["a_number"], r.values["a_number"]) for r in plan.records]
     _duplicates(
         a_numbers, errors, "a_number", "the same A-number is on line {}; each child has their own"
     )
     plan.existing = _fetch_pairs(session, Child.external_id, Child.id, lines)
     owners = _fetch_pairs(
-        session, Child.a_number, Child.external_id, (a for _line, a in a_numbers if a)
+        session, Child.a_number, Child.external_id, (a for _line, a, _cell in a_numbers if a)
     )
     for record in plan.records:
         owner = owners.get(record.values["a_number"])
@@ -808,7 +815,7 @@ def _validate_children(session: Session, cells: _Cells) -> _ChildPlan:
                 RowError(
                     record.line,
                     "a_number",
-                    re.sub(r"\w", "*", record.values["a_number"]),
+                    _masked(record.values["a_number"]),
                     f"this A-number belongs to another child already recorded (external_id "
                     f"'{owner}'); correct it, or update that child instead",
                 )
@@ -947,7 +954,7 @@ def _validate_attorneys(session: Session, cells: _Cells) -> _AttorneyPlan:
         plan.records.append(_AttorneyRecord(values, languages, court_ids, states, expertise, leave))
         lines[values["external_id"]] = line
     _duplicates(
-        ((line, cells["external_id"]) for line, cells in cells.rows()),
+        ((line, cells["external_id"], cells["external_id"]) for line, cells in cells.rows()),
         errors,
         "external_id",
         "also on line {}; each attorney has one row (a re-import updates the attorney)",
@@ -1035,24 +1042,19 @@ def _validate_conflicts(session: Session, cells: _Cells) -> _ConflictPlan:
 
     attorney = known(attorneys, "attorney", "attorneys")
     child = known(children, "child", "children")
-    pairs: list[tuple[int, tuple[int, int]]] = []
-    for line, cells_ in rows:
-        row = _Row(line, cells_, errors)
+    pairs: list[tuple[int, tuple[int, int], str]] = []
+    for line, row_cells in rows:
+        row = _Row(line, row_cells, errors)
         attorney_id = row.required("attorney_external_id", attorney)
         child_id = row.required("child_external_id", child)
-        reason = cells_["reason"]
         if row.ok:
-            pairs.append((line, (attorney_id, child_id)))
-            plan.records.append((attorney_id, child_id, reason, None))
+            pairs.append((line, (attorney_id, child_id), row_cells["child_external_id"]))
+            plan.records.append((attorney_id, child_id, row_cells["reason"], None))
     _duplicates(
-        (
-            (line, (c["attorney_external_id"], c["child_external_id"]))
-            for line, c in rows
-            if c["attorney_external_id"] and c["child_external_id"]
-        ),
+        pairs,
         errors,
         "child_external_id",
-        "the same attorney and child are on line {}; keep one row per pair",
+        "this attorney and child are already paired on line {}; keep one row per pair",
     )
     existing: dict[tuple[int, int], int] = {}
     child_ids = sorted({child_id for _a, child_id, _r, _e in plan.records})
