@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Integer, Subquery, and_, case, cast, exists, func, select
 from sqlalchemy.orm import Session
 
 from matcher.rules import T1_WITHIN_DAYS, T2_WITHIN_DAYS, T3_WITHIN_DAYS, Tier
@@ -62,12 +62,15 @@ class ChildCounts:
     open: int  # children whose case is open, represented or not
 
 
+def _sum_of(expression: ColumnElement[int]) -> ColumnElement[int]:
+    """SUM as an integer, 0 over no rows (PostgreSQL would return NUMERIC: a Decimal)."""
+    return cast(func.coalesce(func.sum(expression), 0), Integer)
+
+
 def count_children(session: Session) -> ChildCounts:
     """Children on record and children with an open case, in one statement."""
     is_open = case((Child.case_status == CaseStatus.OPEN, 1), else_=0)
-    total, open_ = session.execute(
-        select(func.count(), func.coalesce(func.sum(is_open), 0)).select_from(Child)
-    ).one()
+    total, open_ = session.execute(select(func.count(), _sum_of(is_open)).select_from(Child)).one()
     return ChildCounts(total=total, open=open_)
 
 
@@ -128,8 +131,8 @@ def free_capacity_summary(session: Session, as_of: date) -> FreeCapacity:
     available, with_free, slots = session.execute(
         select(
             func.count(),
-            func.coalesce(func.sum(has_free), 0),
-            func.coalesce(func.sum(positive), 0),
+            _sum_of(has_free),
+            _sum_of(positive),
         ).select_from(free)
     ).one()
     return FreeCapacity(

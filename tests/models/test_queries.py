@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import astuple
 from datetime import date, timedelta
 
 import pytest
@@ -153,7 +154,9 @@ def test_count_children_counts_closed_cases_in_the_total_only(factories):
     child("C-1")
     child("C-2", detained=True)
     child("C-3", case_status=CaseStatus.CLOSED)
-    assert queries.count_children(factories) == queries.ChildCounts(total=3, open=2)
+    counts = queries.count_children(factories)
+    assert counts == queries.ChildCounts(total=3, open=2)
+    assert type(counts.total) is int and type(counts.open) is int
 
 
 def test_tiers_follow_the_as_of_date(factories):
@@ -211,9 +214,11 @@ def test_free_capacity_by_attorney_follows_rule_4(factories):
 
 def test_free_capacity_summary_adds_up_the_same_figures(factories):
     _capacity_scenario()
-    assert queries.free_capacity_summary(factories, AS_OF) == queries.FreeCapacity(
+    summary = queries.free_capacity_summary(factories, AS_OF)
+    assert summary == queries.FreeCapacity(
         available_attorneys=6, attorneys_with_free_slots=4, free_slots=7
     )
+    assert all(type(figure) is int for figure in astuple(summary))  # not Decimal on PostgreSQL
     # Five days on, "leave-later" and "leave-starts-today" are away; "leave-today" and
     # "leave-ends-today" are back with 3 free slots each.
     assert queries.free_capacity_summary(factories, days(5)) == queries.FreeCapacity(
