@@ -11,6 +11,7 @@ from models.reference import load_reference_data
 
 from .app import create_app
 from .cli_data import export_command, import_command
+from .cli_demo import seed_demo
 from .cli_users import create_user
 from .extensions import get_db
 
@@ -33,5 +34,6 @@ def init_db() -> None:
 
 
 cli.add_command(create_user)
+cli.add_command(seed_demo)
 cli.add_command(import_command)
 cli.add_command(export_command)
