@@ -25,6 +25,7 @@ from .entities import (
     RunStatus,
     Setting,
     SiblingGroup,
+    UnmatchedChild,
     User,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "RunStatus",
     "Setting",
     "SiblingGroup",
+    "UnmatchedChild",
     "User",
     "utcnow",
 ]

@@ -409,3 +409,23 @@ class Setting(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class UnmatchedChild(Base):
+    """Why a run left one child without a proposal, with the filter counts behind it."""
+
+    __tablename__ = "unmatched_children"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id"))
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    tier: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    closest_attorney_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "child_id", name="uq_unmatched_run_child"),
+        Index("ix_unmatched_children_run_reason", "run_id", "reason"),
+    )

@@ -1,0 +1,377 @@
+"""The one place that turns the database into a `MatchProblem`, and a `MatchResult` into rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, exists, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from matcher.problem import AttorneyInput, ChildInput, CourtInput, MatchProblem, MatchSettings
+from matcher.result import MatchResult
+from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel
+
+from .base import utcnow
+from .entities import (
+    Attorney,
+    AttorneyCourt,
+    AttorneyExpertise,
+    AttorneyLanguage,
+    AttorneyState,
+    CaseStatus,
+    Child,
+    ChildLanguage,
+    Conflict,
+    Court,
+    Language,
+    LeavePeriod,
+    Match,
+    MatchEvent,
+    MatchRun,
+    MatchStatus,
+    UnmatchedChild,
+)
+from .queries import CAPACITY_HOLDING_STATUSES
+from .settings import load_match_settings
+
+REFUSED_STATUSES = (MatchStatus.REJECTED, MatchStatus.DECLINED)
+
+
+def _child_is_spoken_for() -> Any:
+    """A child with an accepted case or a confirmed offer is not matched again."""
+    return exists().where(Match.child_id == Child.id, Match.status.in_(CAPACITY_HOLDING_STATUSES))
+
+
+def _grouped(rows: Iterable[tuple[int, Any]]) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for key, value in rows:
+        grouped[key].append(value)
+    return grouped
+
+
+def held_slots_by_attorney(session: Session) -> dict[int, int]:
+    """Accepted cases plus confirmed offers per attorney: the slots matches hold."""
+    rows = session.execute(
+        select(Match.attorney_id, func.count())
+        .where(Match.status.in_(CAPACITY_HOLDING_STATUSES))
+        .group_by(Match.attorney_id)
+    )
+    return {attorney_id: count for attorney_id, count in rows}
+
+
+def load_children(session: Session) -> tuple[ChildInput, ...]:
+    """Open children without an accepted case or a confirmed offer."""
+    other_languages = _grouped(
+        session.execute(
+            select(ChildLanguage.child_id, Language.code)
+            .join(Language, Language.id == ChildLanguage.language_id)
+            .order_by(ChildLanguage.child_id, Language.code)
+        )
+    )
+    rows = session.execute(
+        select(
+            Child.id,
+            Child.court_id,
+            Child.case_type,
+            Language.code,
+            Child.birth_date,
+            Child.next_hearing_date,
+            Child.detained,
+            Child.sibling_group_id,
+        )
+        .join(Language, Language.id == Child.primary_language_id)
+        .where(Child.case_status == CaseStatus.OPEN, ~_child_is_spoken_for())
+        .order_by(Child.id)
+    )
+    children = []
+    for child_id, court_id, case_type, primary, birth, hearing, detained, group in rows:
+        others = [code for code in other_languages.get(child_id, ()) if code != primary]
+        children.append(
+            ChildInput(
+                id=child_id,
+                court_id=court_id,
+                case_type=CaseType(case_type),
+                languages=(primary, *others),
+                birth_date=birth,
+                next_hearing_date=hearing,
+                detained=detained,
+                sibling_group=group,
+            )
+        )
+    return tuple(children)
+
+
+def load_attorneys(session: Session) -> tuple[AttorneyInput, ...]:
+    """Active attorneys, with their free capacity net of accepted and confirmed matches."""
+    languages = _grouped(
+        (attorney_id, (code, LanguageLevel(level)))
+        for attorney_id, code, level in session.execute(
+            select(AttorneyLanguage.attorney_id, Language.code, AttorneyLanguage.level)
+            .join(Language, Language.id == AttorneyLanguage.language_id)
+            .order_by(AttorneyLanguage.attorney_id, Language.code)
+        )
+    )
+    courts = _grouped(
+        session.execute(
+            select(AttorneyCourt.attorney_id, AttorneyCourt.court_id).order_by(
+                AttorneyCourt.attorney_id, AttorneyCourt.court_id
+            )
+        )
+    )
+    states = _grouped(
+        session.execute(
+            select(AttorneyState.attorney_id, AttorneyState.state).order_by(
+                AttorneyState.attorney_id, AttorneyState.state
+            )
+        )
+    )
+    expertise = _grouped(
+        (attorney_id, (CaseType(case_type), ExpertiseLevel(level)))
+        for attorney_id, case_type, level in session.execute(
+            select(
+                AttorneyExpertise.attorney_id, AttorneyExpertise.case_type, AttorneyExpertise.level
+            ).order_by(AttorneyExpertise.attorney_id, AttorneyExpertise.case_type)
+        )
+    )
+    leave = _grouped(
+        (attorney_id, (start, end))
+        for attorney_id, start, end in session.execute(
+            select(LeavePeriod.attorney_id, LeavePeriod.start_date, LeavePeriod.end_date).order_by(
+                LeavePeriod.attorney_id, LeavePeriod.start_date
+            )
+        )
+    )
+    held = held_slots_by_attorney(session)
+    rows = session.execute(
+        select(
+            Attorney.id,
+            Attorney.capacity,
+            Attorney.active_cases,
+            Attorney.takes_detained,
+            Attorney.remote_ok,
+            Attorney.travel_radius_km,
+            Attorney.home_latitude,
+            Attorney.home_longitude,
+        )
+        .where(Attorney.active.is_(True))
+        .order_by(Attorney.id)
+    )
+    attorneys = []
+    for attorney_id, capacity, active_cases, detained, remote, radius, lat, lon in rows:
+        load = active_cases + held.get(attorney_id, 0)
+        attorneys.append(
+            AttorneyInput(
+                id=attorney_id,
+                languages=tuple(languages.get(attorney_id, ())),
+                court_ids=tuple(courts.get(attorney_id, ())),
+                states_admitted=tuple(states.get(attorney_id, ())),
+                expertise=tuple(expertise.get(attorney_id, ())),
+                free_capacity=max(capacity - load, 0),
+                current_load=load,
+                takes_detained=detained,
+                remote_ok=remote,
+                travel_radius_km=float(radius),
+                home_latitude=lat,
+                home_longitude=lon,
+                leave=tuple(leave.get(attorney_id, ())),
+            )
+        )
+    return tuple(attorneys)
+
+
+def load_problem(
+    session: Session, as_of: date, settings: MatchSettings | None = None
+) -> MatchProblem:
+    """Everything the engine needs, read in one transaction, as of `as_of`."""
+    courts = tuple(
+        CourtInput(id=i, code=code, state=state, latitude=lat, longitude=lon)
+        for i, code, state, lat, lon in session.execute(
+            select(Court.id, Court.code, Court.state, Court.latitude, Court.longitude).order_by(
+                Court.id
+            )
+        )
+    )
+    children = load_children(session)
+    attorneys = load_attorneys(session)
+    conflicts = frozenset(
+        (child_id, attorney_id)
+        for child_id, attorney_id in session.execute(
+            select(Conflict.child_id, Conflict.attorney_id)
+        )
+    )
+    refused = frozenset(
+        (child_id, attorney_id)
+        for child_id, attorney_id in session.execute(
+            select(Match.child_id, Match.attorney_id).where(Match.status.in_(REFUSED_STATUSES))
+        )
+    )
+    codes = {code for child in children for code in child.languages} | {
+        code for attorney in attorneys for code, _ in attorney.languages
+    }
+    names = (
+        dict(
+            session.execute(select(Language.code, Language.name).where(Language.code.in_(codes)))
+            .tuples()
+            .all()
+        )
+        if codes
+        else {}
+    )
+    return MatchProblem(
+        as_of=as_of,
+        courts=courts,
+        children=children,
+        attorneys=attorneys,
+        conflicts=conflicts,
+        refused=refused,
+        settings=settings or load_match_settings(session),
+        language_names=names,
+    )
+
+
+@dataclass(frozen=True)
+class SaveSummary:
+    proposed: int  # new proposals written
+    superseded: int  # proposals of earlier runs, still unreviewed, that these replace
+    dropped: int  # proposals no longer valid when saving (a decision was taken while solving)
+
+
+def _still_valid_proposals(session: Session, result: MatchResult) -> tuple[list[Any], int]:
+    """The proposals that still hold now, in priority order, and how many were dropped.
+
+    A coordinator may confirm, reject or match by hand while the engine solves; those decisions
+    win. A sibling group loses all its proposals if one of them no longer holds.
+    """
+    proposals = sorted(result.proposals, key=lambda p: (p.tier, -p.score, p.child_id))
+    spoken_for = set(
+        session.scalars(select(Match.child_id).where(Match.status.in_(CAPACITY_HOLDING_STATUSES)))
+    )
+    refused = set(
+        session.execute(
+            select(Match.child_id, Match.attorney_id).where(Match.status.in_(REFUSED_STATUSES))
+        ).all()
+    ) | set(session.execute(select(Conflict.child_id, Conflict.attorney_id)).all())
+    open_children = set(
+        session.scalars(select(Child.id).where(Child.case_status == CaseStatus.OPEN))
+    )
+    held = held_slots_by_attorney(session)
+    free = {
+        attorney_id: capacity - active_cases - held.get(attorney_id, 0)
+        for attorney_id, capacity, active_cases in session.execute(
+            select(Attorney.id, Attorney.capacity, Attorney.active_cases).where(
+                Attorney.active.is_(True)
+            )
+        )
+    }
+    group_of: dict[int, int] = {
+        child_id: group_id
+        for child_id, group_id in session.execute(
+            select(Child.id, Child.sibling_group_id).where(Child.sibling_group_id.is_not(None))
+        )
+        if group_id is not None
+    }
+    broken_groups: set[int] = set()
+    kept = []
+    for proposal in proposals:
+        pair = (proposal.child_id, proposal.attorney_id)
+        valid = (
+            proposal.child_id in open_children
+            and proposal.child_id not in spoken_for
+            and pair not in refused
+            and free.get(proposal.attorney_id, 0) > 0
+        )
+        if valid:
+            free[proposal.attorney_id] -= 1
+            kept.append(proposal)
+        elif proposal.child_id in group_of:
+            broken_groups.add(group_of[proposal.child_id])
+    kept = [p for p in kept if group_of.get(p.child_id) not in broken_groups]
+    return kept, len(proposals) - len(kept)
+
+
+def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSummary:
+    """Replace the proposals awaiting review with this run's, in the caller's transaction.
+
+    Confirmed, accepted, rejected and declined matches are never touched.
+    """
+    now = utcnow()
+    reason = f"replaced by run {run.id}"
+    awaiting = select(Match.id).where(Match.status == MatchStatus.PROPOSED)
+    session.execute(
+        insert(MatchEvent).from_select(
+            ["match_id", "from_status", "to_status", "at", "reason"],
+            select(
+                Match.id,
+                literal(MatchStatus.PROPOSED.value),
+                literal(MatchStatus.SUPERSEDED.value),
+                literal(now, type_=MatchEvent.__table__.c.at.type),
+                literal(reason),
+            ).where(Match.status == MatchStatus.PROPOSED),
+        )
+    )
+    superseded_rows = session.execute(
+        update(Match)
+        .where(Match.id.in_(awaiting.scalar_subquery()))
+        .values(status=MatchStatus.SUPERSEDED, updated_at=now, reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    superseded = cast(CursorResult[Any], superseded_rows).rowcount
+    proposals, dropped = _still_valid_proposals(session, result)
+    if proposals:
+        match_ids = session.scalars(
+            insert(Match).returning(Match.id, sort_by_parameter_order=True),
+            [
+                {
+                    "child_id": p.child_id,
+                    "attorney_id": p.attorney_id,
+                    "run_id": run.id,
+                    "status": MatchStatus.PROPOSED,
+                    "tier": int(p.tier),
+                    "score": p.score,
+                    "score_parts": dict(p.score_parts),
+                    "explanation": p.why,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for p in proposals
+            ],
+        ).all()
+        session.execute(
+            insert(MatchEvent),
+            [
+                {
+                    "match_id": match_id,
+                    "from_status": None,
+                    "to_status": MatchStatus.PROPOSED,
+                    "at": now,
+                    "reason": f"proposed by run {run.id}",
+                }
+                for match_id in match_ids
+            ],
+        )
+    if result.unmatched:
+        session.execute(
+            insert(UnmatchedChild),
+            [
+                {
+                    "run_id": run.id,
+                    "child_id": u.child_id,
+                    "tier": int(u.tier),
+                    "reason": u.reason.value,
+                    "detail": u.detail,
+                    "counts": dict(u.counts),
+                    "closest_attorney_ids": list(u.closest_attorney_ids),
+                }
+                for u in result.unmatched
+            ],
+        )
+    return SaveSummary(proposed=len(proposals), superseded=superseded, dropped=dropped)
+
+
+def tier_counts(counts: Sequence[Any] | Any) -> dict[str, int]:
+    """Per-tier counts as JSON keys ("T1".."T4")."""
+    return {f"T{int(tier)}": int(count) for tier, count in sorted(dict(counts).items())}

@@ -1,0 +1,54 @@
+"""The one settings object: organisation settings stored in the database, with defaults in code."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matcher.problem import MatchSettings
+
+from .entities import Language, Setting
+
+MATCH_WEIGHTS_KEY = "match.weights"
+MENTORED_FOR_DETAINED_KEY = "match.mentored_for_detained"
+
+# The weights an admin may change: every number of MatchSettings.
+WEIGHT_NAMES = tuple(
+    spec.name
+    for spec in dataclasses.fields(MatchSettings)
+    if spec.type in ("float", float) and spec.name != "distance_cap_km"
+) + ("distance_cap_km",)
+
+
+def get_setting(session: Session, key: str, default: Any) -> Any:
+    row = session.get(Setting, key)
+    return default if row is None else row.value
+
+
+def put_setting(session: Session, key: str, value: Any) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def interpreter_languages(session: Session) -> frozenset[str]:
+    """Codes of the languages for which the organisation can provide an interpreter."""
+    return frozenset(
+        session.scalars(select(Language.code).where(Language.interpreter_available.is_(True)))
+    )
+
+
+def load_match_settings(session: Session) -> MatchSettings:
+    """The engine's settings as the organisation has set them (unknown stored keys are ignored)."""
+    weights = get_setting(session, MATCH_WEIGHTS_KEY, {})
+    chosen = {name: float(weights[name]) for name in WEIGHT_NAMES if name in weights}
+    return MatchSettings(
+        **chosen,
+        interpreter_languages=interpreter_languages(session),
+        mentored_for_detained=bool(get_setting(session, MENTORED_FOR_DETAINED_KEY, False)),
+    )
