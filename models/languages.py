@@ -37,14 +37,14 @@ class CatalogueEntry:
     common: bool
 
 
-def _read_csv(filename: str) -> list[dict[str, str]]:
+def read_data_csv(filename: str) -> list[dict[str, str]]:
     text = resources.files("models.data").joinpath(filename).read_text(encoding="utf-8")
     return list(csv.DictReader(text.splitlines()))
 
 
 def shipped_languages() -> list[CatalogueEntry]:
     """Every living ISO 639-3 language, with this field's display names and interpreter defaults."""
-    overrides = {row["code"]: row for row in _read_csv("languages.csv")}
+    overrides = {row["code"]: row for row in read_data_csv("languages.csv")}
     entries = []
     for language in pycountry.languages:
         if getattr(language, "type", None) != "L":
@@ -70,8 +70,8 @@ def shipped_spellings() -> list[tuple[str, str]]:
     for language in pycountry.languages:
         if getattr(language, "type", None) == "L":
             pairs.append((language.name, language.alpha_3))
-    pairs += [(row["display_name"], row["code"]) for row in _read_csv("languages.csv")]
-    pairs += [(row["spelling"], row["code"]) for row in _read_csv("language_aliases.csv")]
+    pairs += [(row["display_name"], row["code"]) for row in read_data_csv("languages.csv")]
+    pairs += [(row["spelling"], row["code"]) for row in read_data_csv("language_aliases.csv")]
     return pairs
 
 

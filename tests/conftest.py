@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from fixtures.factories import factories_bound
 from models.base import Base
 from models.db import Database, migrate
 from models.reference import load_reference_data
@@ -77,4 +78,11 @@ def db(database: Database) -> Database:
 @pytest.fixture
 def session(db: Database) -> Iterator[Session]:
     with db.session() as session:
+        yield session
+
+
+@pytest.fixture
+def factories(session: Session) -> Iterator[Session]:
+    """The session with every factory bound to it; commit for an app or server to see rows."""
+    with factories_bound(session):
         yield session

@@ -13,10 +13,8 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
-from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from fixtures import factories as f
 from models.db import Database
 from web import create_app
 
@@ -60,10 +58,3 @@ def page(browser: Browser, live_server: str) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
-
-
-@pytest.fixture
-def factories(session: Session) -> Iterator[Session]:
-    """The test's session with every factory bound to it; commit for the server to see rows."""
-    with f.factories_bound(session):
-        yield session

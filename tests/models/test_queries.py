@@ -23,12 +23,6 @@ def days(n: int) -> date:
     return AS_OF + timedelta(days=n)
 
 
-@pytest.fixture
-def factories(session: Session) -> Iterator[Session]:
-    with f.factories_bound(session):
-        yield session
-
-
 def child(
     external_id: str,
     *,

@@ -54,13 +54,6 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def factories(session: Session) -> Iterator[Session]:
-    """The test's session with every factory bound to it; commit for the app to see the rows."""
-    with f.factories_bound(session):
-        yield session
-
-
 UserMaker = Callable[..., User]
 
 
