@@ -1,0 +1,391 @@
+"""Eligibility rules 1-6 and the fit of every eligible pair, vectorised over attorneys.
+
+Children with the same court, languages, case type and detention share one eligibility profile
+(a class): each class's eligible attorneys and their attorney-side fit are computed once with numpy
+masks, never pair by pair. Conflicts and refusals (few) are subtracted per child afterwards.
+Everything is in canonical order (by id), so the same data in any order gives the same arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .problem import AttorneyInput, ChildInput, CourtInput, MatchProblem, MatchSettings
+from .rules import (
+    TENDER_AGE_UNDER_YEARS,
+    CaseType,
+    ExpertiseLevel,
+    LanguageLevel,
+    Tier,
+    age_on,
+    tier_for,
+)
+
+# Fit is computed in integer units (1/100 point) so that the flow and CP-SAT costs are exact.
+UNITS_PER_POINT = 100
+EARTH_RADIUS_KM = 6371.0088
+
+LANGUAGE_RANK = {LanguageLevel.WORKING: 1, LanguageLevel.FLUENT: 2, LanguageLevel.NATIVE: 3}
+EXPERTISE_RANK = {
+    ExpertiseLevel.MENTORED: 1,
+    ExpertiseLevel.EXPERIENCED: 2,
+    ExpertiseLevel.EXPERT: 3,
+}
+
+# How an attorney handles a court (rule 1), in the order the rule lists them.
+COURT_NONE, COURT_LISTED, COURT_RADIUS, COURT_REMOTE = 0, 1, 2, 3
+
+IntArray = NDArray[np.int64]
+IndexArray = NDArray[np.int32]
+BoolArray = NDArray[np.bool_]
+
+
+def units(points: float) -> int:
+    return round(points * UNITS_PER_POINT)
+
+
+def haversine_km(
+    lat1: float | NDArray[np.float64],
+    lon1: float | NDArray[np.float64],
+    lat2: float | NDArray[np.float64],
+    lon2: float | NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Great-circle distance in km; NaN where a coordinate is unknown."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.subtract(lon2, lon1))
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageProfile:
+    """What each attorney offers a child who speaks `languages` (primary first)."""
+
+    ok: BoolArray
+    fit_units: IntArray
+    best_rank: NDArray[np.int8]  # 0: no shared language (an interpreter is used)
+
+
+@dataclass(frozen=True, slots=True)
+class ChildClass:
+    court: int  # court index
+    languages: tuple[str, ...]  # primary first, then the others sorted
+    case_type: CaseType
+    detained: bool
+    attorneys: IndexArray  # eligible attorney indices, ascending, before conflicts and refusals
+    attorney_units: IntArray  # language + expertise + distance fit units, aligned with attorneys
+
+
+def _check_unique(kind: str, ids: list[int]) -> None:
+    seen: set[int] = set()
+    for item in ids:
+        if item in seen:
+            raise ValueError(f"MatchProblem.{kind}: id {item} appears twice; ids must be unique")
+        seen.add(item)
+
+
+class Instance:
+    """A problem in canonical order with its eligibility classes and fit arrays."""
+
+    def __init__(self, problem: MatchProblem) -> None:
+        self.problem = problem
+        self.settings: MatchSettings = problem.settings
+        self.as_of: date = problem.as_of
+        self.courts: tuple[CourtInput, ...] = tuple(sorted(problem.courts, key=lambda c: c.id))
+        self.children: tuple[ChildInput, ...] = tuple(sorted(problem.children, key=lambda c: c.id))
+        self.attorneys: tuple[AttorneyInput, ...] = tuple(
+            sorted(problem.attorneys, key=lambda a: a.id)
+        )
+        _check_unique("courts", [c.id for c in self.courts])
+        _check_unique("children", [c.id for c in self.children])
+        _check_unique("attorneys", [a.id for a in self.attorneys])
+        self.court_index = {court.id: i for i, court in enumerate(self.courts)}
+        self.child_index = {child.id: i for i, child in enumerate(self.children)}
+        self.attorney_index = {attorney.id: i for i, attorney in enumerate(self.attorneys)}
+        self._index_attorneys()
+        self._index_children()
+        self._index_exclusions()
+        self._build_classes()
+        self._restrict_siblings()
+
+    # -- attorneys -------------------------------------------------------------------------
+
+    def _index_attorneys(self) -> None:
+        s = self.settings
+        attorneys = self.attorneys
+        n = len(attorneys)
+        self.free_capacity: IntArray = np.array(
+            [max(0, a.free_capacity) for a in attorneys], dtype=np.int64
+        ).reshape(n)
+        self.current_load: IntArray = np.array(
+            [max(0, a.current_load) for a in attorneys], dtype=np.int64
+        ).reshape(n)
+        self.on_leave: BoolArray = np.array(
+            [any(start <= self.as_of <= end for start, end in a.leave) for a in attorneys],
+            dtype=np.bool_,
+        ).reshape(n)
+        self.takes_detained: BoolArray = np.array(
+            [a.takes_detained for a in attorneys], dtype=np.bool_
+        ).reshape(n)
+        self.available: BoolArray = (self.free_capacity > 0) & ~self.on_leave
+
+        home_lat = np.array(
+            [np.nan if a.home_latitude is None else a.home_latitude for a in attorneys],
+            dtype=np.float64,
+        ).reshape(n)
+        home_lon = np.array(
+            [np.nan if a.home_longitude is None else a.home_longitude for a in attorneys],
+            dtype=np.float64,
+        ).reshape(n)
+        radius = np.array([a.travel_radius_km for a in attorneys], dtype=np.float64).reshape(n)
+
+        admitted: dict[str, BoolArray] = {}
+        for ai, attorney in enumerate(attorneys):
+            if attorney.remote_ok:
+                for state in attorney.states_admitted:
+                    admitted.setdefault(state, np.zeros(n, dtype=np.bool_))[ai] = True
+        no_state = np.zeros(n, dtype=np.bool_)
+        n_courts = len(self.courts)
+        self.distance_km = np.full((n_courts, n), np.nan)
+        self.court_mode = np.zeros((n_courts, n), dtype=np.int8)
+        for ci, court in enumerate(self.courts):
+            distance = haversine_km(home_lat, home_lon, court.latitude, court.longitude)
+            self.distance_km[ci] = distance
+            mode = np.where(admitted.get(court.state, no_state), COURT_REMOTE, COURT_NONE)
+            with np.errstate(invalid="ignore"):
+                mode = np.where(distance <= radius, COURT_RADIUS, mode)
+            self.court_mode[ci] = mode
+        for ai, attorney in enumerate(attorneys):
+            for court_id in attorney.court_ids:
+                listed = self.court_index.get(court_id)
+                if listed is not None:
+                    self.court_mode[listed, ai] = COURT_LISTED
+        far = np.where(np.isnan(self.distance_km), s.distance_cap_km, self.distance_km)
+        self.distance_units: NDArray[np.int64] = -np.rint(
+            s.distance_per_100km * np.minimum(far, s.distance_cap_km)
+        ).astype(np.int64)
+
+        self.language_rank: dict[str, NDArray[np.int8]] = {}
+        self.expertise_rank: dict[CaseType, NDArray[np.int8]] = {
+            case: np.zeros(n, dtype=np.int8) for case in CaseType
+        }
+        for ai, attorney in enumerate(attorneys):
+            for code, level in attorney.languages:
+                ranks = self.language_rank.setdefault(code, np.zeros(n, dtype=np.int8))
+                ranks[ai] = max(ranks[ai], LANGUAGE_RANK[LanguageLevel(level)])
+            for case, expertise in attorney.expertise:
+                ranks = self.expertise_rank[CaseType(case)]
+                ranks[ai] = max(ranks[ai], EXPERTISE_RANK[ExpertiseLevel(expertise)])
+        self.language_level_units = np.array(
+            [0, units(s.language_working), units(s.language_fluent), units(s.language_native)],
+            dtype=np.int64,
+        )
+        self._expertise_units = np.array(
+            [
+                0,
+                units(s.expertise_mentored),
+                units(s.expertise_experienced),
+                units(s.expertise_expert),
+            ],
+            dtype=np.int64,
+        )
+        self._expertise_fit: dict[CaseType, IntArray] = {
+            case: self._expertise_units[ranks] for case, ranks in self.expertise_rank.items()
+        }
+        self.load_units_per_case = units(s.load_per_case)
+        self._language_cache: dict[tuple[str, ...], LanguageProfile] = {}
+
+    def language_profile(self, languages: tuple[str, ...]) -> LanguageProfile:
+        """Rule 2 and the language fit for a child speaking `languages` (primary first)."""
+        cached = self._language_cache.get(languages)
+        if cached is not None:
+            return cached
+        n = len(self.attorneys)
+        best = np.zeros(n, dtype=np.int8)
+        for code in languages:
+            ranks = self.language_rank.get(code)
+            if ranks is not None:
+                np.maximum(best, ranks, out=best)
+        fit = self.language_level_units[best]
+        ok = best > 0
+        if languages[0] in self.settings.interpreter_languages:
+            interpreter = units(self.settings.language_interpreter)
+            fit = np.where(ok, np.maximum(fit, interpreter), interpreter)
+            ok = np.ones(n, dtype=np.bool_)
+        profile = LanguageProfile(ok=ok, fit_units=fit.astype(np.int64), best_rank=best)
+        self._language_cache[languages] = profile
+        return profile
+
+    def expertise_ok(self, case_type: CaseType, detained: bool) -> BoolArray:
+        """Rule 3: `mentored` covers a case only for a child who is not detained (a setting)."""
+        ranks = self.expertise_rank[case_type]
+        lowest = 1 if (not detained or self.settings.mentored_for_detained) else 2
+        result: BoolArray = ranks >= lowest
+        return result
+
+    def expertise_units(self, case_type: CaseType) -> IntArray:
+        return self._expertise_fit[case_type]
+
+    def detained_ok(self, detained: bool) -> BoolArray:
+        """Rule 6."""
+        if detained:
+            return self.takes_detained
+        return np.ones(len(self.attorneys), dtype=np.bool_)
+
+    def load_cost_units(self, attorney: int, kth_new_case: int) -> int:
+        """Cost of the attorney's k-th new case in this run (k from 1): convex in k."""
+        return self.load_units_per_case * int(self.current_load[attorney] + kth_new_case - 1)
+
+    # -- children --------------------------------------------------------------------------
+
+    def _index_children(self) -> None:
+        s = self.settings
+        children = self.children
+        n = len(children)
+        for child in children:
+            if child.court_id not in self.court_index:
+                raise ValueError(
+                    f"child {child.id}: court_id {child.court_id} is not among the problem's "
+                    "courts; add the court to MatchProblem.courts or correct the child's court"
+                )
+            if not child.languages:
+                raise ValueError(
+                    f"child {child.id}: no language; every child needs a primary language"
+                )
+        self.tier: NDArray[np.int8] = np.array(
+            [tier_for(c.next_hearing_date, c.detained, self.as_of) for c in children],
+            dtype=np.int8,
+        ).reshape(n)
+        self.tender: BoolArray = np.array(
+            [age_on(c.birth_date, self.as_of) < TENDER_AGE_UNDER_YEARS for c in children],
+            dtype=np.bool_,
+        ).reshape(n)
+        self.tender_units: IntArray = np.where(self.tender, units(s.tender_age), 0).astype(np.int64)
+        # Among equally good children, the earlier hearing is placed first; no date sorts last.
+        self.hearing_key: IntArray = np.array(
+            [
+                c.next_hearing_date.toordinal() if c.next_hearing_date else date.max.toordinal()
+                for c in children
+            ],
+            dtype=np.int64,
+        ).reshape(n)
+        by_group: dict[int, list[int]] = {}
+        for i, child in enumerate(children):
+            if child.sibling_group is not None:
+                by_group.setdefault(child.sibling_group, []).append(i)
+        self.group_of: IndexArray = np.full(n, -1, dtype=np.int32)
+        self.groups: list[IndexArray] = []
+        for key in sorted(by_group):
+            members = by_group[key]
+            if len(members) < 2:  # a group of one is just a child
+                continue
+            self.group_of[members] = len(self.groups)
+            self.groups.append(np.array(members, dtype=np.int32))
+
+    def _index_exclusions(self) -> None:
+        excluded: dict[int, set[int]] = {}
+        for child_id, attorney_id in self.problem.conflicts | self.problem.refused:
+            ci = self.child_index.get(child_id)
+            ai = self.attorney_index.get(attorney_id)
+            if ci is not None and ai is not None:
+                excluded.setdefault(ci, set()).add(ai)
+        # child index -> attorney indices it may never be paired with (rule 5)
+        self.excluded: dict[int, IndexArray] = {
+            ci: np.array(sorted(ais), dtype=np.int32) for ci, ais in sorted(excluded.items())
+        }
+
+    def tier_of(self, child: int) -> Tier:
+        return Tier(int(self.tier[child]))
+
+    # -- classes ---------------------------------------------------------------------------
+
+    def class_key(self, child: ChildInput) -> tuple[int, tuple[str, ...], CaseType, bool]:
+        primary = child.languages[0]
+        others = tuple(sorted(set(child.languages[1:]) - {primary}))
+        return (
+            self.court_index[child.court_id],
+            (primary, *others),
+            CaseType(child.case_type),
+            child.detained,
+        )
+
+    def _build_classes(self) -> None:
+        keys: dict[tuple[int, tuple[str, ...], CaseType, bool], int] = {}
+        child_class = np.empty(len(self.children), dtype=np.int32)
+        for i, child in enumerate(self.children):
+            child_class[i] = keys.setdefault(self.class_key(child), len(keys))
+        self.child_class: IndexArray = child_class
+        base_cache: dict[tuple[int, CaseType, bool], tuple[BoolArray, IntArray]] = {}
+        self.classes: list[ChildClass] = []
+        for court, languages, case_type, detained in keys:
+            base = base_cache.get((court, case_type, detained))
+            if base is None:
+                mask = (
+                    (self.court_mode[court] != COURT_NONE)
+                    & self.expertise_ok(case_type, detained)
+                    & self.detained_ok(detained)
+                    & self.available
+                )
+                fit = self.expertise_units(case_type) + self.distance_units[court]
+                base = (mask, fit)
+                base_cache[(court, case_type, detained)] = base
+            language = self.language_profile(languages)
+            eligible = np.flatnonzero(base[0] & language.ok).astype(np.int32)
+            self.classes.append(
+                ChildClass(
+                    court=court,
+                    languages=languages,
+                    case_type=case_type,
+                    detained=detained,
+                    attorneys=eligible,
+                    attorney_units=(base[1][eligible] + language.fit_units[eligible]).astype(
+                        np.int64
+                    ),
+                )
+            )
+        sizes = np.array([len(c.attorneys) for c in self.classes], dtype=np.int64)
+        pairs = int(sizes[child_class].sum()) if len(child_class) else 0
+        for ci, attorneys in self.excluded.items():
+            pairs -= int(np.isin(attorneys, self.classes[child_class[ci]].attorneys).sum())
+        self.eligible_pairs = pairs
+
+    def _restrict_siblings(self) -> None:
+        """A sibling can only go where the whole group can: to an attorney eligible for every
+        member with free places for all of them. Every assignment that keeps siblings together
+        respects this, so the flow relaxation stays a relaxation, and a tighter one."""
+        self.sibling_options: dict[int, tuple[IndexArray, IntArray]] = {}
+        for members in self.groups:
+            options = [self.rule_eligible(int(child)) for child in members]
+            common = options[0][0]
+            for attorneys, _ in options[1:]:
+                common = np.intersect1d(common, attorneys, assume_unique=True)
+            common = common[self.free_capacity[common] >= len(members)]
+            for child, (attorneys, fit) in zip(members.tolist(), options, strict=True):
+                keep = np.isin(attorneys, common)
+                self.sibling_options[child] = (attorneys[keep], fit[keep])
+
+    def eligible(self, child: int) -> tuple[IndexArray, IntArray]:
+        """The attorneys the child may be given and the pair fit units, without load: rules 1-6,
+        and for a sibling, only attorneys who could take the whole group."""
+        options = self.sibling_options.get(child)
+        return options if options is not None else self.rule_eligible(child)
+
+    def rule_eligible(self, child: int) -> tuple[IndexArray, IntArray]:
+        """The child's eligible attorneys (rules 1-6) and their pair fit units, without load."""
+        klass = self.classes[self.child_class[child]]
+        attorneys, fit = klass.attorneys, klass.attorney_units + self.tender_units[child]
+        excluded = self.excluded.get(child)
+        if excluded is not None:
+            keep = ~np.isin(attorneys, excluded)
+            attorneys, fit = attorneys[keep], fit[keep]
+        return attorneys, fit
+
+    def pair_units(self, child: int, attorney: int) -> int:
+        """Fit units of one eligible pair, without load."""
+        klass = self.classes[self.child_class[child]]
+        position = int(np.searchsorted(klass.attorneys, attorney))
+        return int(klass.attorney_units[position] + self.tender_units[child])

@@ -1,0 +1,431 @@
+"""Why: the score parts and one-line reason of each proposal, and why each other child is unmatched.
+
+Unmatched reasons come from progressive filters over all attorneys, in rule order (court,
+language, expertise, detained, leave, conflicts, capacity, then what this run used), computed per
+eligibility class with numpy and adjusted per child only for conflicts and sibling groups.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .eligibility import (
+    COURT_LISTED,
+    COURT_NONE,
+    COURT_RADIUS,
+    UNITS_PER_POINT,
+    BoolArray,
+    ChildClass,
+    IndexArray,
+    Instance,
+    IntArray,
+)
+from .result import FILTER_COUNTS, MatchResult, Proposal, SolveStatus, Unmatched, UnmatchedReason
+from .rules import CaseType, ExpertiseLevel, LanguageLevel, Tier, age_on
+from .scoring import Objective, children_per_tier, matched_per_tier, objective
+
+CLOSEST_ATTORNEYS = 5
+
+CASE_TYPE_NAMES = {
+    CaseType.ASYLUM: "asylum",
+    CaseType.SIJS: "SIJS",
+    CaseType.T_VISA: "T visa",
+    CaseType.U_VISA: "U visa",
+    CaseType.REMOVAL_DEFENSE: "removal defense",
+}
+LANGUAGE_LEVELS = {1: LanguageLevel.WORKING, 2: LanguageLevel.FLUENT, 3: LanguageLevel.NATIVE}
+EXPERTISE_LEVELS = {
+    1: ExpertiseLevel.MENTORED,
+    2: ExpertiseLevel.EXPERIENCED,
+    3: ExpertiseLevel.EXPERT,
+}
+
+
+_FILTER_REASONS = (
+    UnmatchedReason.NO_ATTORNEY_FOR_COURT,
+    UnmatchedReason.NO_LANGUAGE,
+    UnmatchedReason.NO_EXPERTISE,
+    UnmatchedReason.DETAINED_NO_ATTORNEY,
+    UnmatchedReason.ALL_ON_LEAVE,
+    UnmatchedReason.CONFLICTS_OR_REFUSED,
+    UnmatchedReason.ALL_ELIGIBLE_FULL,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """The filters' verdict for the unmatched children of one class (and set of exclusions)."""
+
+    counts: dict[str, int]
+    reason: UnmatchedReason
+    placed_per_tier: IntArray  # children of each tier given to the eligible attorneys
+    closest: tuple[int, ...]
+    before_capacity: IndexArray  # attorneys passing every rule but capacity
+
+
+def _points(units: int | np.integer) -> float:
+    return int(units) / UNITS_PER_POINT
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+class Explainer:
+    def __init__(self, inst: Instance, attorney_of: IndexArray) -> None:
+        self.inst = inst
+        self.attorney_of = attorney_of
+        self.names: Mapping[str, str] = inst.problem.language_names
+        matched = attorney_of >= 0
+        self.new_cases = np.bincount(attorney_of[matched], minlength=len(inst.attorneys))
+        self.capacity_left = np.where(inst.available, inst.free_capacity - self.new_cases, 0)
+        # placed[a, t]: children of tier t given to attorney a in this run
+        self.placed = np.zeros((len(inst.attorneys), 5), dtype=np.int64)
+        np.add.at(self.placed, (attorney_of[matched], inst.tier[matched]), 1)
+
+    def language_name(self, code: str) -> str:
+        return self.names.get(code, code)
+
+    # -- proposals -------------------------------------------------------------------------
+
+    def proposals(self) -> tuple[Proposal, ...]:
+        inst = self.inst
+        matched = np.flatnonzero(self.attorney_of >= 0)
+        # Each attorney's new cases take the load steps in priority order (tier, hearing, id).
+        order = np.lexsort(
+            (matched, inst.hearing_key[matched], inst.tier[matched], self.attorney_of[matched])
+        )
+        kth: dict[int, int] = {}
+        result = []
+        for child in matched[order].tolist():
+            attorney = int(self.attorney_of[child])
+            kth[attorney] = kth.get(attorney, 0) + 1
+            result.append(self.proposal(child, attorney, kth[attorney]))
+        result.sort(key=lambda p: p.child_id)
+        return tuple(result)
+
+    def proposal(self, child: int, attorney: int, kth_new_case: int) -> Proposal:
+        inst = self.inst
+        record = inst.children[child]
+        klass = inst.classes[inst.child_class[child]]
+        profile = inst.language_profile(klass.languages)
+        language_units = int(profile.fit_units[attorney])
+        best = int(profile.best_rank[attorney])
+        primary = klass.languages[0]
+        reasons = []
+        if best and language_units == inst.language_level_units[best]:
+            code = self._best_language(klass, attorney, best)
+            reasons.append(f"speaks {self.language_name(code)} ({LANGUAGE_LEVELS[best]})")
+        else:
+            reasons.append(f"interpreter for {self.language_name(primary)}")
+        rank = int(inst.expertise_rank[klass.case_type][attorney])
+        reasons.append(f"{EXPERTISE_LEVELS[rank]} in {CASE_TYPE_NAMES[klass.case_type]}")
+        reasons.append(self._court_reason(klass, attorney))
+        tender_units = int(inst.tender_units[child])
+        if tender_units:
+            reasons.append(f"tender age ({age_on(record.birth_date, inst.as_of)})")
+        load_units = inst.load_cost_units(attorney, kth_new_case)
+        carried = int(inst.current_load[attorney])
+        reasons.append(f"{_ordinal(kth_new_case)} new case for this attorney (carries {carried})")
+        if record.next_hearing_date is not None and record.next_hearing_date < inst.as_of:
+            reasons.append(f"hearing date {record.next_hearing_date.isoformat()} already past")
+        parts = {
+            "language": _points(language_units),
+            "expertise": _points(inst.expertise_units(klass.case_type)[attorney]),
+            "distance": _points(inst.distance_units[klass.court, attorney]),
+            "tender_age": _points(tender_units),
+            "load": _points(-load_units),
+        }
+        return Proposal(
+            child_id=record.id,
+            attorney_id=inst.attorneys[attorney].id,
+            tier=inst.tier_of(child),
+            score=_points(
+                language_units
+                + int(inst.expertise_units(klass.case_type)[attorney])
+                + int(inst.distance_units[klass.court, attorney])
+                + tender_units
+                - load_units
+            ),
+            score_parts=parts,
+            why="; ".join(reasons),
+        )
+
+    def _best_language(self, klass: ChildClass, attorney: int, best: int) -> str:
+        """The child's first language the attorney speaks at their best shared level."""
+        for code in klass.languages:
+            ranks = self.inst.language_rank.get(code)
+            if ranks is not None and ranks[attorney] == best:
+                return code
+        return klass.languages[0]
+
+    def _court_reason(self, klass: ChildClass, attorney: int) -> str:
+        inst = self.inst
+        court = inst.courts[klass.court]
+        km = inst.distance_km[klass.court, attorney]
+        distance = "home location unknown" if np.isnan(km) else f"{km:.0f} km from court"
+        mode = int(inst.court_mode[klass.court, attorney])
+        if mode == COURT_LISTED:
+            return f"serves {court.code}; {distance}"
+        if mode == COURT_RADIUS:
+            return f"{court.code} within travel radius; {distance}"
+        return f"remote hearings in {court.state}; {distance}"
+
+    # -- unmatched -------------------------------------------------------------------------
+
+    def unmatched(self) -> tuple[Unmatched, ...]:
+        inst = self.inst
+        unmatched = np.flatnonzero(self.attorney_of < 0)
+        result: dict[int, Unmatched] = {}
+        group_candidates: dict[int, IndexArray] = {}
+        order = np.argsort(inst.child_class[unmatched], kind="stable")
+        by_class = unmatched[order]
+        bounds = np.flatnonzero(np.diff(inst.child_class[by_class])) + 1
+        for members in np.split(by_class, bounds) if len(by_class) else []:
+            klass = inst.classes[inst.child_class[members[0]]]
+            filters = self._filters(klass)
+            shared = self._profile(klass, filters, None)
+            for child in members.tolist():
+                excluded = inst.excluded.get(child)
+                profile = shared if excluded is None else self._profile(klass, filters, excluded)
+                result[child] = self._unmatched_child(child, klass, filters, profile)
+                if inst.group_of[child] >= 0:
+                    group_candidates[child] = profile.before_capacity
+        for group in inst.groups:
+            if all(int(c) in result for c in group):
+                self._explain_group(group, result, group_candidates)
+        return tuple(result[c] for c in sorted(result, key=lambda c: inst.children[c].id))
+
+    def _filters(self, klass: ChildClass) -> list[BoolArray]:
+        """Cumulative masks: serve court, + language, + expertise, + detained, + not on leave."""
+        inst = self.inst
+        court = inst.court_mode[klass.court] != COURT_NONE
+        language = court & inst.language_profile(klass.languages).ok
+        expertise = language & inst.expertise_ok(klass.case_type, klass.detained)
+        detained = expertise & inst.detained_ok(klass.detained)
+        present = detained & ~inst.on_leave
+        return [court, language, expertise, detained, present]
+
+    def _profile(
+        self, klass: ChildClass, filters: list[BoolArray], excluded: IndexArray | None
+    ) -> _Profile:
+        """What the filters leave for children of one class (and one set of exclusions)."""
+        inst = self.inst
+        conflict_free = np.ones(len(inst.attorneys), dtype=np.bool_)
+        if excluded is not None:
+            conflict_free[excluded] = False
+        masks = [*filters, filters[4] & conflict_free]
+        masks.append(masks[5] & (inst.free_capacity > 0))
+        masks.append(masks[6] & (self.capacity_left > 0))
+        counts = {key: int(mask.sum()) for key, mask in zip(FILTER_COUNTS, masks, strict=True)}
+        first_empty = next((i for i in range(7) if not counts[FILTER_COUNTS[i]]), None)
+        if first_empty is not None:
+            reason = _FILTER_REASONS[first_empty]
+        elif counts["capacity_left_after_run"]:
+            reason = UnmatchedReason.NOT_PLACED
+        else:
+            reason = UnmatchedReason.TAKEN_BY_MORE_URGENT
+        return _Profile(
+            counts=counts,
+            reason=reason,
+            placed_per_tier=self.placed[masks[6]].sum(axis=0),
+            closest=self._closest(klass, conflict_free),
+            before_capacity=np.flatnonzero(masks[5]).astype(np.int32),
+        )
+
+    def _unmatched_child(
+        self, child: int, klass: ChildClass, filters: list[BoolArray], profile: _Profile
+    ) -> Unmatched:
+        inst = self.inst
+        tier = inst.tier_of(child)
+        counts = dict(profile.counts)
+        placed = profile.placed_per_tier
+        counts["placed_same_or_more_urgent"] = int(placed[1 : tier + 1].sum())
+        counts["placed_less_urgent"] = int(placed[tier + 1 :].sum())
+        return Unmatched(
+            child_id=inst.children[child].id,
+            tier=tier,
+            reason=profile.reason,
+            detail=self._detail(child, klass, profile.reason, counts, filters),
+            counts=counts,
+            closest_attorney_ids=profile.closest,
+        )
+
+    def _explain_group(
+        self, group: IndexArray, result: dict[int, Unmatched], candidates: dict[int, IndexArray]
+    ) -> None:
+        """A whole unmatched sibling group: the members who could have had an attorney alone
+        were left out because of the group."""
+        inst = self.inst
+        size = len(group)
+        common: IndexArray = candidates[int(group[0])]
+        for child in group[1:].tolist():
+            common = np.intersect1d(common, candidates[child], assume_unique=True)
+        if not len(common):
+            reason = UnmatchedReason.SIBLINGS_NO_COMMON_ATTORNEY
+            detail = f"Sibling group of {size}: no attorney is eligible for all of them."
+        elif not (inst.free_capacity[common] >= size).any():
+            reason = UnmatchedReason.SIBLING_GROUP_TOO_LARGE
+            detail = (
+                f"Sibling group of {size}: none of the {len(common)} attorneys eligible for all "
+                f"of them has {size} free places."
+            )
+        elif (self.capacity_left[common] >= size).any():
+            reason = UnmatchedReason.NOT_PLACED
+            detail = (
+                f"Sibling group of {size}: attorneys eligible for all of them still have room; "
+                "the run stopped before placing the group (time limit)."
+            )
+        else:
+            roomy = int((inst.free_capacity[common] >= size).sum())
+            reason = UnmatchedReason.TAKEN_BY_MORE_URGENT
+            detail = (
+                f"Sibling group of {size}: the {roomy} attorneys eligible for all of them with "
+                f"{size} free places were given to other children in this run."
+            )
+        for child in group.tolist():
+            own = result[child]
+            if own.reason in (UnmatchedReason.TAKEN_BY_MORE_URGENT, UnmatchedReason.NOT_PLACED):
+                result[child] = Unmatched(
+                    child_id=own.child_id,
+                    tier=own.tier,
+                    reason=reason,
+                    detail=detail,
+                    counts={
+                        **own.counts,
+                        "sibling_group_size": size,
+                        "attorneys_for_whole_group": len(common),
+                    },
+                    closest_attorney_ids=own.closest_attorney_ids,
+                )
+
+    def _closest(self, klass: ChildClass, conflict_free: BoolArray) -> tuple[int, ...]:
+        """Eligible attorneys whose places were used, then those failing a single rule (full,
+        on leave, another court, ...), best fit first."""
+        inst = self.inst
+        profile = inst.language_profile(klass.languages)
+        failures = (
+            (inst.court_mode[klass.court] == COURT_NONE).astype(np.int64)
+            + ~profile.ok
+            + ~inst.expertise_ok(klass.case_type, klass.detained)
+            + ~inst.detained_ok(klass.detained)
+            + inst.on_leave
+            + (inst.free_capacity <= 0)
+            + ~conflict_free
+        )
+        near = np.flatnonzero(failures <= 1)
+        if not len(near):
+            return ()
+        fit: IntArray = (
+            profile.fit_units[near]
+            + inst.expertise_units(klass.case_type)[near]
+            + inst.distance_units[klass.court, near]
+        )
+        key = failures[near] * (1 << 40) - fit
+        take = min(CLOSEST_ATTORNEYS, len(near))
+        best = np.argpartition(key, take - 1)[:take] if len(near) > take else np.arange(len(near))
+        best = best[np.lexsort((near[best], key[best]))]
+        return tuple(inst.attorneys[a].id for a in near[best].tolist())
+
+    def _detail(
+        self,
+        child: int,
+        klass: ChildClass,
+        reason: UnmatchedReason,
+        counts: Mapping[str, int],
+        filters: list[BoolArray],
+    ) -> str:
+        inst = self.inst
+        court = inst.courts[klass.court]
+        languages = " or ".join(self.language_name(code) for code in klass.languages)
+        case = CASE_TYPE_NAMES[klass.case_type]
+        match reason:
+            case UnmatchedReason.NO_ATTORNEY_FOR_COURT:
+                text = (
+                    f"No attorney serves court {court.code}: none lists it, lives within travel "
+                    f"range, or takes remote hearings in {court.state}."
+                )
+            case UnmatchedReason.NO_LANGUAGE:
+                text = (
+                    f"{counts['serve_court']} attorneys serve {court.code}; none speaks "
+                    f"{languages} and no interpreter is available for "
+                    f"{self.language_name(klass.languages[0])}."
+                )
+            case UnmatchedReason.NO_EXPERTISE:
+                text = (
+                    f"{counts['language']} attorneys serve {court.code} in {languages}; "
+                    f"none covers {case}"
+                )
+                mentored = inst.expertise_rank[klass.case_type][filters[1]] == 1
+                if klass.detained and mentored.any():
+                    text += " at a level for detained children (mentored volunteers do not)"
+                text += "."
+            case UnmatchedReason.DETAINED_NO_ATTORNEY:
+                text = (
+                    f"Detained: none of the {counts['expertise']} attorneys otherwise suitable "
+                    "takes detained cases."
+                )
+            case UnmatchedReason.ALL_ON_LEAVE:
+                text = (
+                    f"All {counts['take_detained']} suitable attorneys are on leave on "
+                    f"{inst.as_of.isoformat()}."
+                )
+            case UnmatchedReason.CONFLICTS_OR_REFUSED:
+                text = (
+                    f"All {counts['not_on_leave']} suitable attorneys have a conflict with this "
+                    "child, or the pairing was rejected or declined."
+                )
+            case UnmatchedReason.ALL_ELIGIBLE_FULL:
+                text = f"All {counts['no_conflict']} eligible attorneys are full (no free places)."
+            case UnmatchedReason.TAKEN_BY_MORE_URGENT:
+                text = (
+                    f"The free places of all {counts['free_capacity']} eligible attorneys went to "
+                    f"{counts['placed_same_or_more_urgent']} children of the same or a more "
+                    "urgent tier in this run."
+                )
+            case _:
+                text = (
+                    f"{counts['capacity_left_after_run']} eligible attorneys still have free "
+                    "places; the run stopped before placing this child (time limit)."
+                )
+        record = inst.children[child]
+        if record.next_hearing_date is not None and record.next_hearing_date < inst.as_of:
+            text += f" Hearing date {record.next_hearing_date.isoformat()} already past."
+        return text
+
+
+def explained_result(
+    inst: Instance,
+    bonus: IntArray,
+    attorney_of: IndexArray,
+    *,
+    status: SolveStatus,
+    bound: Objective | None,
+    timings: dict[str, float],
+) -> MatchResult:
+    """The result of an assignment: objective, counts, proposals and unmatched explained."""
+    started = time.perf_counter()
+    value = objective(inst, attorney_of, bonus)
+    explainer = Explainer(inst, attorney_of)
+    proposals, unmatched = explainer.proposals(), explainer.unmatched()
+    timings["explain"] = time.perf_counter() - started
+    gap = None if bound is None else (bound.units - value.units) / max(1, abs(bound.units))
+    return MatchResult(
+        status=status,
+        proposals=proposals,
+        unmatched=unmatched,
+        objective=value.points(),
+        bound=None if bound is None else bound.points(),
+        gap=gap,
+        matched_per_tier=matched_per_tier(inst, attorney_of),
+        eligible_pairs=inst.eligible_pairs,
+        timings_s=timings,
+        total_fit=value.fit_units / UNITS_PER_POINT,
+        children_per_tier=children_per_tier(inst),
+        tier_bonus={tier: int(bonus[tier]) / UNITS_PER_POINT for tier in Tier},
+    )

@@ -1,0 +1,267 @@
+"""solve(problem) -> result: the flow relaxation, then sibling groups, then the explanations.
+
+1. Min-cost flow with every child on their own (siblings relaxed): lexicographically optimal for
+   that relaxation, so its objective bounds every assignment that keeps siblings together.
+2. If the relaxation already keeps each sibling group on one attorney or leaves it whole
+   unmatched, it is optimal: done.
+3. Otherwise, a small instance is solved exactly with CP-SAT (tier by tier). A large one is
+   repaired around the split groups: CP-SAT places each split group together or not at all among
+   the attorneys it was split over and its best common attorneys, with the children on those
+   attorneys and the best waiting children free to move; then, with every group's decision fixed,
+   the flow places all other children again (optimal given those decisions). The result is
+   proven optimal only if it reaches the relaxation's bound; otherwise the gap is reported.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from .eligibility import IndexArray, Instance, IntArray
+from .exact import Entity, group_entity, pool_entities, solve_exact
+from .explain import explained_result
+from .flow import solve_flow
+from .problem import MatchProblem
+from .result import MatchResult, SolveStatus
+from .scoring import costs_fit, objective, tier_bonus
+
+# Up to this many eligible pairs, a relaxation that splits siblings is solved exactly as a whole.
+FULL_MODEL_MAX_PAIRS = 20_000
+# Flow re-solves that steer split siblings together among equally good assignments.
+TIE_BREAK_ROUNDS = 2
+# Best common attorneys (by fit) offered to each split sibling group in the repair.
+REPAIR_ATTORNEYS_PER_GROUP = 3
+
+
+def solve(
+    problem: MatchProblem,
+    *,
+    time_limit_s: float = 60.0,
+    full_model_max_pairs: int = FULL_MODEL_MAX_PAIRS,
+) -> MatchResult:
+    """The best proposals for `problem`: strict tier priority, then total fit."""
+    started = time.perf_counter()
+    deadline = started + time_limit_s
+    timings: dict[str, float] = {}
+    inst = Instance(problem)
+    bonus = tier_bonus(inst)
+    timings["eligibility"] = time.perf_counter() - started
+
+    everyone = np.ones(len(inst.children), dtype=np.bool_)
+    capacity = np.where(inst.available, inst.free_capacity, 0)
+    relaxed = solve_flow(inst, bonus, everyone, capacity, np.zeros_like(capacity))
+    timings["build"] = relaxed.build_s
+    timings["solve"] = relaxed.solve_s
+    bound = objective(inst, relaxed.attorney_of, bonus)
+    if bound.units != -relaxed.cost:
+        raise RuntimeError("flow cost and recomputed objective differ (engine bug)")
+
+    attorney_of = relaxed.attorney_of
+    split = split_groups(inst, attorney_of)
+    for _ in range(TIE_BREAK_ROUNDS):
+        prefer = _preferred_attorneys(inst, attorney_of)
+        if not split or not costs_fit(inst, bonus, len(prefer) + 1):
+            break
+        again = solve_flow(inst, bonus, everyone, capacity, np.zeros_like(capacity), prefer)
+        timings["solve"] += again.build_s + again.solve_s
+        if again.cost != relaxed.cost:
+            raise RuntimeError("a tie-break changed the flow's optimal cost (engine bug)")
+        split_again = split_groups(inst, again.attorney_of)
+        if len(split_again) >= len(split):
+            break
+        attorney_of, split = again.attorney_of, split_again
+    proven = True
+    if split:
+        siblings_started = time.perf_counter()
+        if inst.eligible_pairs <= full_model_max_pairs:
+            attorney_of, proven = _solve_whole(inst, attorney_of, split, deadline)
+            if not proven:
+                attorney_of = _place_others(inst, bonus, attorney_of)
+        else:
+            attorney_of = _repair(inst, attorney_of, split, deadline)
+            attorney_of = _place_others(inst, bonus, attorney_of)
+            proven = False
+        timings["siblings"] = time.perf_counter() - siblings_started
+    value = objective(inst, attorney_of, bonus)
+    if value.units > bound.units:
+        raise RuntimeError("an assignment beat its own upper bound (engine bug)")
+    proven = proven or value.units == bound.units
+    result = explained_result(
+        inst,
+        bonus,
+        attorney_of,
+        status=SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
+        bound=value if proven else bound,
+        timings=timings,
+    )
+    timings["total"] = time.perf_counter() - started
+    return result
+
+
+def _preferred_attorneys(inst: Instance, attorney_of: IndexArray) -> dict[int, int]:
+    """For each sibling group with a member placed: the attorney holding most of its members
+    (then the one with most free places, then the lowest id), for every member."""
+    prefer: dict[int, int] = {}
+    for members in inst.groups:
+        placed = attorney_of[members]
+        placed = placed[placed >= 0]
+        if not len(placed):
+            continue
+        attorneys, counts = np.unique(placed, return_counts=True)
+        best = np.lexsort((attorneys, -inst.free_capacity[attorneys], -counts))[0]
+        prefer.update(dict.fromkeys(members.tolist(), int(attorneys[best])))
+    return prefer
+
+
+def split_groups(inst: Instance, attorney_of: IndexArray) -> list[int]:
+    """Sibling groups not on one attorney together nor all unmatched."""
+    return [g for g, members in enumerate(inst.groups) if len(np.unique(attorney_of[members])) > 1]
+
+
+def _solve_whole(
+    inst: Instance, relaxed: IndexArray, split: list[int], deadline: float
+) -> tuple[IndexArray, bool]:
+    """The exact model over every child, starting from the relaxation with split groups out."""
+    start = relaxed.copy()
+    for g in split:
+        start[inst.groups[g]] = -1
+    children = list(range(len(inst.children)))
+    entities = _entities(inst, children, dict.fromkeys(children, 0))
+    capacity = np.where(inst.available, inst.free_capacity, 0)
+    solution = solve_exact(inst, entities, capacity, np.zeros_like(capacity), start, deadline)
+    attorney_of = np.full(len(inst.children), -1, dtype=np.int32)
+    for entity, placement in zip(entities, solution.placements, strict=True):
+        entity.apply(placement, attorney_of)
+    return attorney_of, solution.proven
+
+
+def _entities(inst: Instance, children: Sequence[int], home: Mapping[int, int]) -> list[Entity]:
+    """Sibling groups as one entity each; the other children pooled by class, tier, tender age
+    and `home` (the part of the model a child may move in)."""
+    groups = sorted({int(inst.group_of[c]) for c in children if inst.group_of[c] >= 0})
+    loners = [c for c in children if inst.group_of[c] < 0]
+    entities = [group_entity(inst, inst.groups[g].tolist()) for g in groups]
+    return entities + pool_entities(inst, loners, [home[c] for c in loners])
+
+
+def _repair(inst: Instance, relaxed: IndexArray, split: list[int], deadline: float) -> IndexArray:
+    """Decides every split group with CP-SAT on the neighbourhood of its attorneys."""
+    capacity = np.where(inst.available, inst.free_capacity, 0)
+    current = relaxed.copy()
+    for g in split:
+        current[inst.groups[g]] = -1
+
+    # The attorneys each split group may use, and clusters of groups sharing attorneys.
+    offered: list[set[int]] = []
+    for g in split:
+        members = inst.groups[g]
+        entity = group_entity(inst, members.tolist())
+        roomy = capacity[entity.attorneys] >= len(members)
+        attorneys, fit = entity.attorneys[roomy], entity.fit_units[roomy]
+        best = np.lexsort((attorneys, -fit))[:REPAIR_ATTORNEYS_PER_GROUP]
+        used = relaxed[members]
+        offered.append(set(attorneys[best].tolist()) | set(used[used >= 0].tolist()))
+    cluster_of_attorney = _clusters(offered)
+    neighbourhood = np.array(sorted(cluster_of_attorney), dtype=np.int32)
+    cluster = np.full(len(inst.attorneys), -1, dtype=np.int64)
+    cluster[neighbourhood] = [cluster_of_attorney[a] for a in neighbourhood.tolist()]
+
+    # Children: split groups, everyone on a neighbourhood attorney, and the best waiting
+    # children eligible there (who can take places a group leaves). Each may move only within
+    # its cluster.
+    home: dict[int, int] = {}
+    for g, group_attorneys in zip(split, offered, strict=True):
+        for child in inst.groups[g].tolist():
+            home[child] = int(cluster[min(group_attorneys)])
+    for child in np.flatnonzero(np.isin(current, neighbourhood)).tolist():
+        home[child] = int(cluster[current[child]])
+    for child, attorney in _best_waiting(inst, current, neighbourhood, capacity).items():
+        home[child] = int(cluster[attorney])
+    by_cluster: dict[int, list[Entity]] = {}
+    for entity in _entities(inst, sorted(home), home):
+        where = home[entity.children[0]]
+        by_cluster.setdefault(where, []).append(
+            entity.restricted(cluster[entity.attorneys] == where)
+        )
+    # Clusters share no attorney and no child: each is its own small model.
+    for done, where in enumerate(sorted(by_cluster)):
+        share = (deadline - time.perf_counter()) / (len(by_cluster) - done)
+        entities = by_cluster[where]
+        solution = solve_exact(
+            inst, entities, capacity, np.zeros_like(capacity), current, time.perf_counter() + share
+        )
+        for entity, placement in zip(entities, solution.placements, strict=True):
+            entity.apply(placement, current)
+    return current
+
+
+def _clusters(offered: list[set[int]]) -> dict[int, int]:
+    """Attorney -> cluster id, joining groups that share an attorney (union-find)."""
+    parent = list(range(len(offered)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[int, int] = {}
+    for g, attorneys in enumerate(offered):
+        for attorney in sorted(attorneys):
+            if attorney in owner:
+                parent[root(g)] = root(owner[attorney])
+            else:
+                owner[attorney] = g
+    return {attorney: root(g) for attorney, g in owner.items()}
+
+
+def _best_waiting(
+    inst: Instance, current: IndexArray, neighbourhood: IndexArray, capacity: IntArray
+) -> dict[int, int]:
+    """For each neighbourhood attorney, the most urgent unmatched children (not in a sibling
+    group) eligible for them, as many as the attorney has places: child -> attorney."""
+    waiting = np.flatnonzero((current < 0) & (inst.group_of < 0))
+    if not len(waiting) or not len(neighbourhood):
+        return {}
+    order = np.lexsort(
+        (waiting, inst.hearing_key[waiting], ~inst.tender[waiting], inst.tier[waiting])
+    )
+    waiting = waiting[order]
+    queue_of_class: dict[int, list[int]] = {}
+    for child in waiting.tolist():
+        queue_of_class.setdefault(int(inst.child_class[child]), []).append(child)
+    classes_of_attorney: dict[int, list[int]] = {}
+    for k in sorted(queue_of_class):
+        for attorney in np.intersect1d(inst.classes[k].attorneys, neighbourhood).tolist():
+            classes_of_attorney.setdefault(attorney, []).append(k)
+    rank = {child: i for i, child in enumerate(waiting.tolist())}
+    front = dict.fromkeys(queue_of_class, 0)  # taken children form a prefix of each queue
+    taken: dict[int, int] = {}
+    for attorney in neighbourhood.tolist():
+        places = int(capacity[attorney])
+        candidates: list[int] = []
+        for k in classes_of_attorney.get(attorney, []):
+            queue = queue_of_class[k]
+            while front[k] < len(queue) and queue[front[k]] in taken:
+                front[k] += 1
+            fresh = (c for c in queue[front[k] :] if c not in taken)
+            candidates.extend(itertools.islice(fresh, places))
+        for child in sorted(candidates, key=rank.__getitem__)[:places]:
+            if attorney not in inst.excluded.get(child, ()):
+                taken[child] = attorney
+    return taken
+
+
+def _place_others(inst: Instance, bonus: IntArray, attorney_of: IndexArray) -> IndexArray:
+    """Keeps each sibling group's decision and places every other child optimally around them."""
+    in_group = inst.group_of >= 0
+    group_cases = np.bincount(
+        attorney_of[in_group & (attorney_of >= 0)], minlength=len(inst.attorneys)
+    ).astype(np.int64)
+    capacity = np.where(inst.available, inst.free_capacity, 0) - group_cases
+    others = solve_flow(inst, bonus, ~in_group, capacity, group_cases)
+    result = np.where(in_group, attorney_of, others.attorney_of).astype(np.int32)
+    return result
