@@ -27,7 +27,7 @@ from typing import Any, BinaryIO, TypeVar
 
 import pandas as pd
 import pycountry
-from sqlalchemy import ColumnElement, String, delete, insert, select, update
+from sqlalchemy import Select, String, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel
@@ -56,6 +56,7 @@ from .reference import language_catalogue
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+_Select = TypeVar("_Select", bound="Select[*tuple[Any, ...]]")
 
 # What one row of each file describes, for messages.
 _ROW_NOUNS = {
@@ -65,8 +66,10 @@ _ROW_NOUNS = {
 }
 # Cells that must never be echoed back whole: an error report can end up in a log.
 _SENSITIVE_COLUMNS = frozenset({"first_name", "last_name", "a_number"})
-# Rows per IN (...) query: well under SQLite's bound-parameter limit.
-_CHUNK = 1000
+# The longest IN (...) list a lookup sends; more keys are matched against one scan of the table.
+# PostgreSQL plans a statement that runs repeatedly once, generically, and a generic plan searches
+# a long IN list element by element for every row: 50 lookups of 1,000 keys took 70 s, not 1 s.
+_IN_LIST_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -207,8 +210,8 @@ def _read_source(source: str | Path | bytes | BinaryIO) -> tuple[bytes, str]:
 def _read_cells(data: bytes, kind: CsvKind, filename: str) -> _Cells:
     try:
         text = _decode(data)
-        records = _check_structure(text, kind)
-        return _parse(text, records, kind)
+        header, records = _check_structure(text, kind)
+        return _parse(text, header, records, kind)
     except _FileProblem as problem:
         raise ImportFailed(filename, problem.errors) from None
 
@@ -246,22 +249,38 @@ def _header_key(name: str) -> str:
     return re.sub(r"[\s-]+", "_", name.strip()).casefold()
 
 
-def _check_structure(text: str, kind: CsvKind) -> list[list[str]]:
-    """The header's columns and every row's field count; returns the records when both are right."""
+def _check_structure(text: str, kind: CsvKind) -> tuple[list[str], int]:
+    """Checks the header and every row's field count; returns the header and the number of
+    records (header included), by which pandas' reading is checked."""
     expected = COLUMNS[kind]
     noun = _ROW_NOUNS[kind]
-    listing = ", ".join(expected)
     if not text.strip():
         raise _whole_file(
-            f"the file is empty; it needs a header row ({listing}) and one row per {noun}"
+            f"the file is empty; it needs a header row ({', '.join(expected)}) and one row per "
+            f"{noun}"
         )
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[list[str]] = []
+    header = next(reader)
+    errors = _check_header(header, expected)
+    if errors:
+        raise _FileProblem(errors)
+    width = len(header)
+    records, has_data = 1, False
     try:
         for record in reader:
-            records.append(record)
+            records += 1
+            if record and len(record) != width:
+                errors.append(
+                    RowError(
+                        records,
+                        "",
+                        "",
+                        f"this row has {len(record)} fields but the header has {width}; a value "
+                        "that contains a comma must be in double quotes",
+                    )
+                )
+            has_data = has_data or any(cell.strip() for cell in record)
     except csv.Error as exc:
-        row = len(records) + 1
         if "unexpected end of data" in str(exc):
             message = (
                 "a double quote opened in this row is never closed, so the rest of the file "
@@ -272,28 +291,12 @@ def _check_structure(text: str, kind: CsvKind) -> list[list[str]]:
                 f"the quoting of this row is broken ({exc}); a value in double quotes must end "
                 'with its closing quote, and a quote inside it is written twice ("")'
             )
-        raise _FileProblem([RowError(row, "", "", message)]) from None
-    header = records[0]
-    errors = _check_header(header, expected)
+        errors.append(RowError(records + 1, "", "", message))
     if errors:
         raise _FileProblem(errors)
-    if not any(any(cell.strip() for cell in record) for record in records[1:]):
+    if not has_data:
         raise _whole_file(f"the file has a header row but no data rows; add one row per {noun}")
-    width = len(header)
-    errors = [
-        RowError(
-            number,
-            "",
-            "",
-            f"this row has {len(record)} fields but the header has {width}; a value that "
-            "contains a comma must be in double quotes",
-        )
-        for number, record in enumerate(records[1:], start=2)
-        if record and len(record) != width
-    ]
-    if errors:
-        raise _FileProblem(errors)
-    return records
+    return header, records
 
 
 def _check_header(header: list[str], expected: tuple[str, ...]) -> list[RowError]:
@@ -330,7 +333,7 @@ def _check_header(header: list[str], expected: tuple[str, ...]) -> list[RowError
     return errors
 
 
-def _parse(text: str, records: list[list[str]], kind: CsvKind) -> _Cells:
+def _parse(text: str, header: list[str], records: int, kind: CsvKind) -> _Cells:
     frame = pd.read_csv(
         io.StringIO(text, newline=""),
         header=None,
@@ -339,11 +342,11 @@ def _parse(text: str, records: list[list[str]], kind: CsvKind) -> _Cells:
         na_filter=False,
         skip_blank_lines=False,
     )
-    if len(frame) != len(records):
+    if len(frame) != records:
         # The structure check and pandas read the same dialect; a disagreement is a bug here.
-        raise RuntimeError(f"CSV read {len(frame)} rows, the structure check {len(records)}")
-    header = [_header_key(name) for name in records[0]]
-    raw = {name: [cell.strip() for cell in frame[i].tolist()[1:]] for i, name in enumerate(header)}
+        raise RuntimeError(f"pandas read {len(frame)} rows, the structure check {records}")
+    names = [_header_key(name) for name in header]
+    raw = {name: [cell.strip() for cell in frame[i].tolist()[1:]] for i, name in enumerate(names)}
     keep = [i for i in range(len(frame) - 1) if any(values[i] for values in raw.values())]
     if len(keep) == len(frame) - 1:
         columns = {name: raw[name] for name in COLUMNS[kind]}
@@ -687,23 +690,26 @@ class _Row:
             self.fail(first, f"{second} is given, so {first} is required too (or leave both empty)")
 
 
-def _chunks(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _among(statement: _Select, column: InstrumentedAttribute[Any], keys: set[Any]) -> _Select:
+    """`statement` narrowed to rows whose `column` is in `keys` when they are few; the caller
+    filters the rows either way (see _IN_LIST_LIMIT)."""
+    if len(keys) > _IN_LIST_LIMIT:
+        return statement
+    return statement.where(column.in_(sorted(keys)))
 
 
 def _fetch_pairs(
     session: Session,
     key: InstrumentedAttribute[Any],
-    value: InstrumentedAttribute[Any] | ColumnElement[Any],
+    value: InstrumentedAttribute[Any],
     wanted: Iterable[Any],
 ) -> dict[Any, Any]:
-    """{key: value} for the rows whose `key` is among `wanted`, in IN-query chunks."""
-    found: dict[Any, Any] = {}
-    keys = sorted(set(wanted))
-    for chunk in _chunks(keys):
-        found.update(session.execute(select(key, value).where(key.in_(chunk))).all())
-    return found
+    """{key: value} for the rows whose `key` is among `wanted`, in one query."""
+    keys = {k for k in wanted if k}
+    if not keys:
+        return {}
+    rows = session.execute(_among(select(key, value), key, keys)).all()
+    return {k: v for k, v in rows if k in keys}
 
 
 def _duplicates(
@@ -745,6 +751,8 @@ class _ChildRecord:
 @dataclass
 class _ChildPlan(_Plan):
     records: list[_ChildRecord] = field(default_factory=list)
+    # Recorded children of this file whose A-number another row of it takes.
+    giving_up_a_number: list[int] = field(default_factory=list)
 
 
 def _validate_children(session: Session, cells: _Cells) -> _ChildPlan:
@@ -803,14 +811,18 @@ def _validate_children(session: Session, cells: _Cells) -> _ChildPlan:
     _duplicates(
         a_numbers, errors, "a_number", "the same A-number is on line {}; each child has their own"
     )
-    plan.existing = _fetch_pairs(session, Child.external_id, Child.id, lines)
     owners = _fetch_pairs(
         session, Child.a_number, Child.external_id, (a for _line, a, _cell in a_numbers if a)
     )
+    plan.existing = _fetch_pairs(session, Child.external_id, Child.id, lines)
     for record in plan.records:
         owner = owners.get(record.values["a_number"])
+        if not owner or owner == record.values["external_id"]:
+            continue
         # Another child's A-number is only free when this file gives that child a new one.
-        if owner and owner != record.values["external_id"] and owner not in lines:
+        if owner in lines:
+            plan.giving_up_a_number.append(plan.existing[owner])
+        else:
             errors.append(
                 RowError(
                     record.line,
@@ -833,16 +845,13 @@ def _write_children(session: Session, plan: _Plan) -> None:
     group_ids.update(_insert_by_external_id(session, SiblingGroup, new_groups))
     for record in plan.records:
         record.values["sibling_group_id"] = group_ids.get(record.sibling_group)
-    updated = [r.values for r in plan.records if r.values["external_id"] in plan.existing]
-    # A-numbers may move between children of this file: clear them first so that no
-    # intermediate state holds one A-number twice.
-    moving = [plan.existing[v["external_id"]] for v in updated if v["a_number"] is not None]
-    for chunk in _chunks(moving):
-        session.execute(update(Child).where(Child.id.in_(chunk)).values(a_number=None))
+    # An A-number moving between children of this file is first released, so that no
+    # intermediate state of the bulk update holds it twice.
+    if plan.giving_up_a_number:
+        released = [{"id": i, "a_number": None} for i in plan.giving_up_a_number]
+        session.execute(update(Child), released)
     ids = _upsert(session, Child, [r.values for r in plan.records], plan.existing)
-    _delete_where_in(
-        session, ChildLanguage.child_id, [plan.existing[v["external_id"]] for v in updated]
-    )
+    _delete_for(session, ChildLanguage.child_id, list(plan.existing.values()))
     _insert_rows(
         session,
         ChildLanguage,
@@ -864,8 +873,15 @@ def _insert_by_external_id(
     session: Session, entity: Any, rows: list[dict[str, Any]]
 ) -> dict[str, int]:
     """Insert rows that each have an external_id; returns external_id -> new id."""
+    if not rows:
+        return {}
+    # Ids only grow (a sequence, or SQLite's max rowid + 1 under the write lock), so the new rows
+    # are those above the highest id now: one range query on the primary key finds them.
+    highest = session.scalar(select(func.max(entity.id))) or 0
     _insert_rows(session, entity, rows)
-    return _fetch_pairs(session, entity.external_id, entity.id, [r["external_id"] for r in rows])
+    return dict(
+        session.execute(select(entity.external_id, entity.id).where(entity.id > highest)).all()
+    )
 
 
 def _upsert(
@@ -884,9 +900,12 @@ def _upsert(
     return [existing.get(r["external_id"]) or created[r["external_id"]] for r in rows]
 
 
-def _delete_where_in(session: Session, column: InstrumentedAttribute[int], ids: list[int]) -> None:
-    for chunk in _chunks(ids):
-        session.execute(delete(column.class_).where(column.in_(chunk)))
+def _delete_for(session: Session, column: InstrumentedAttribute[int], ids: list[int]) -> None:
+    """Delete the rows whose `column` (a parent's id, first in an index) is one of `ids`."""
+    if ids:
+        table = column.class_.__table__
+        statement = delete(table).where(table.c[column.key] == bindparam("parent_id"))
+        session.execute(statement, [{"parent_id": i} for i in ids])
 
 
 @dataclass
@@ -973,7 +992,7 @@ def _write_attorneys(session: Session, plan: _Plan) -> None:
     ids = _upsert(session, Attorney, [r.values for r in plan.records], plan.existing)
     updated_ids = list(plan.existing.values())
     for entity in _ATTORNEY_LISTS:
-        _delete_where_in(session, entity.attorney_id, updated_ids)
+        _delete_for(session, entity.attorney_id, updated_ids)
     pairs = list(zip(ids, plan.records, strict=True))
     _insert_rows(
         session,
@@ -1056,15 +1075,15 @@ def _validate_conflicts(session: Session, cells: _Cells) -> _ConflictPlan:
         "child_external_id",
         "this attorney and child are already paired on line {}; keep one row per pair",
     )
-    existing: dict[tuple[int, int], int] = {}
-    child_ids = sorted({child_id for _a, child_id, _r, _e in plan.records})
-    for chunk in _chunks(child_ids):
-        found = session.execute(
-            select(Conflict.attorney_id, Conflict.child_id, Conflict.id).where(
-                Conflict.child_id.in_(chunk)
-            )
-        ).all()
-        existing.update({(a, c): conflict_id for a, c, conflict_id in found})
+    wanted = {(a, c) for a, c, _r, _e in plan.records}
+    recorded = session.execute(
+        _among(
+            select(Conflict.attorney_id, Conflict.child_id, Conflict.id),
+            Conflict.child_id,
+            {c for _a, c in wanted},
+        )
+    ).all()
+    existing = {(a, c): conflict_id for a, c, conflict_id in recorded if (a, c) in wanted}
     plan.records = [(a, c, r, existing.get((a, c))) for a, c, r, _e in plan.records]
     plan.updated = sum(1 for record in plan.records if record[3] is not None)
     plan.created = len(plan.records) - plan.updated

@@ -13,7 +13,7 @@ from models import Attorney, LeavePeriod
 from models.base import utcnow
 from models.csv_formats import COLUMNS, CsvKind
 from models.exports import export_csv
-from models.imports import ImportSummary
+from models.imports import ImportSummary, import_csv
 from tests.conftest import empty_tables
 from tests.models.test_imports import (
     ATTORNEY,
@@ -23,6 +23,7 @@ from tests.models.test_imports import (
     attorney,
     child,
     header,
+    languages_sharing_a_name,
     lines,
     rows,
     run,
@@ -105,9 +106,17 @@ def test_children_are_written_in_the_import_format_with_display_names(session):
         "false,XOL,2026-01-05",
         "C-2,Luis,Xol,012345678,2010-05-01,F,Guatemala,K'iche',Mam;Spanish,HOU,asylum,,true,XOL,"
         "2026-01-05",
-        # "Arabic" names two languages in the catalogue, so the code is written instead.
-        "C-3,Amira,NA,,2010-05-01,F,Guatemala,arb,,NYC,u_visa,2026-12-01,false,,2026-01-05",
+        "C-3,Amira,NA,,2010-05-01,F,Guatemala,Standard Arabic,,NYC,u_visa,2026-12-01,false,,"
+        "2026-01-05",
     ]
+
+
+def test_a_language_whose_name_two_share_is_written_as_its_code(session):
+    with languages_sharing_a_name(session):
+        import_csv(session, CHILDREN, rows(CHILDREN, child(primary_language="qaa")), actor="t")
+        out = io.StringIO()
+        export_csv(session, CHILDREN, out)
+        assert out.getvalue().splitlines()[1].split(",")[7] == "qaa"
 
 
 def test_attorneys_are_written_in_the_import_format(session):
