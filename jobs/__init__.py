@@ -1,0 +1,1 @@
+"""Background work: the nightly match, report snapshots, and the clock process that runs them."""

@@ -1,0 +1,173 @@
+"""One matching run: load, solve, compare with the greedy baseline, save; all or nothing.
+
+The run is recorded first (so history shows it while it solves); the proposals are written in one
+transaction at the end, so a run that fails leaves the previous proposals and every decision as
+they were. Logs carry counts and ids only, never a child's name or A-number.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import date
+
+from matcher.greedy import greedy_baseline
+from matcher.result import MatchResult
+from matcher.solve import solve
+from models import audit
+from models.base import utcnow
+from models.db import Database
+from models.entities import MatchRun, RunStatus, User
+from models.matching import SaveSummary, load_problem, save_result, tier_counts
+
+log = logging.getLogger("counselmatch.match")
+
+DEFAULT_TIME_LIMIT_S = 120.0
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: int | None  # None for a dry run, which records nothing
+    result: MatchResult
+    baseline: MatchResult
+    saved: SaveSummary | None
+
+
+def _log_stage(run_id: int | None, stage: str, **fields: object) -> None:
+    details = " ".join(f"{key}={value}" for key, value in fields.items())
+    log.info("match_run run_id=%s stage=%s %s", run_id, stage, details)
+
+
+def start_run(
+    database: Database, *, as_of: date, trigger: str, started_by: User | None = None
+) -> int:
+    """Record a run as running, in its own transaction, and return its id."""
+    with database.session() as session, session.begin():
+        now = utcnow()
+        run = MatchRun(
+            trigger=trigger,
+            started_by_id=started_by.id if started_by else None,
+            as_of=as_of,
+            started_at=now,
+            heartbeat_at=now,
+            status=RunStatus.RUNNING,
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def fail_run(database: Database, run_id: int, error: str) -> None:
+    """Mark a run failed with its error; nothing else changes."""
+    with database.session() as session, session.begin():
+        run = session.get(MatchRun, run_id)
+        if run is not None:
+            run.status = RunStatus.FAILED
+            run.finished_at = utcnow()
+            run.error = error
+            audit.record(session, "system", "match_run_failed", "match_run", run_id)
+
+
+def solve_problem(
+    database: Database, run_id: int | None, as_of: date, time_limit_s: float
+) -> tuple[MatchResult, MatchResult, dict[str, float]]:
+    started = time.perf_counter()
+    with database.session() as session, session.begin():
+        problem = load_problem(session, as_of)
+    load_s = time.perf_counter() - started
+    _log_stage(
+        run_id,
+        "load",
+        children=len(problem.children),
+        attorneys=len(problem.attorneys),
+        seconds=f"{load_s:.2f}",
+    )
+    result = solve(problem, time_limit_s=time_limit_s)
+    _log_stage(
+        run_id,
+        "solve",
+        status=result.status.value,
+        proposals=len(result.proposals),
+        unmatched=len(result.unmatched),
+        eligible_pairs=result.eligible_pairs,
+        gap=result.gap,
+        seconds=f"{sum(result.timings_s.values()):.2f}",
+    )
+    baseline_started = time.perf_counter()
+    baseline = greedy_baseline(problem)
+    baseline_s = time.perf_counter() - baseline_started
+    _log_stage(run_id, "baseline", proposals=len(baseline.proposals), seconds=f"{baseline_s:.2f}")
+    timings = {"load": load_s, **dict(result.timings_s), "baseline": baseline_s}
+    return result, baseline, timings
+
+
+def run_match(
+    database: Database,
+    *,
+    as_of: date,
+    trigger: str,
+    started_by: User | None = None,
+    dry_run: bool = False,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+) -> RunOutcome:
+    """Run the engine on the database as it is now; a dry run saves nothing."""
+    run_id = (
+        None
+        if dry_run
+        else start_run(database, as_of=as_of, trigger=trigger, started_by=started_by)
+    )
+    try:
+        result, baseline, timings = solve_problem(database, run_id, as_of, time_limit_s)
+        if run_id is None:
+            return RunOutcome(run_id=None, result=result, baseline=baseline, saved=None)
+        save_started = time.perf_counter()
+        with database.session() as session, session.begin():
+            run = session.get_one(MatchRun, run_id)
+            saved = save_result(session, run, result)
+            timings["save"] = time.perf_counter() - save_started
+            run.status = RunStatus.SUCCEEDED
+            run.finished_at = utcnow()
+            run.inputs = {
+                "children": sum(dict(result.children_per_tier or {}).values()),
+                "children_per_tier": tier_counts(result.children_per_tier or {}),
+                "eligible_pairs": result.eligible_pairs,
+                "solver_status": result.status.value,
+                "superseded": saved.superseded,
+                "dropped_as_stale": saved.dropped,
+            }
+            run.matched_per_tier = tier_counts(result.matched_per_tier)
+            run.baseline_per_tier = tier_counts(baseline.matched_per_tier)
+            run.objective = result.objective
+            run.bound = result.bound
+            run.gap = result.gap
+            run.timings = {key: round(value, 3) for key, value in timings.items()}
+            audit.record(
+                session,
+                started_by or trigger,
+                "match_run_succeeded",
+                "match_run",
+                run_id,
+                proposed=saved.proposed,
+                unmatched=len(result.unmatched),
+            )
+        _log_stage(
+            run_id,
+            "save",
+            proposed=saved.proposed,
+            superseded=saved.superseded,
+            dropped=saved.dropped,
+            seconds=f"{timings['save']:.2f}",
+        )
+        return RunOutcome(run_id=run_id, result=result, baseline=baseline, saved=saved)
+    except BaseException as error:
+        if run_id is not None:
+            # The error text names the failing stage and type; it never includes row data.
+            fail_run(
+                database,
+                run_id,
+                f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}",
+            )
+            _log_stage(run_id, "failed", error=type(error).__name__)
+        raise

@@ -1,0 +1,71 @@
+"""`counselmatch match`: one matching run now, as the nightly job does it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import click
+from flask.cli import with_appcontext
+
+from jobs.matching import DEFAULT_TIME_LIMIT_S, RunOutcome, run_match
+from matcher.rules import Tier
+
+from .extensions import get_db
+
+
+def _per_tier(counts: dict[Tier, int] | None) -> str:
+    counts = counts or {}
+    return "  ".join(f"T{int(tier)} {counts.get(tier, 0):>5}" for tier in Tier)
+
+
+def describe(outcome: RunOutcome) -> list[str]:
+    """The run's summary as the command prints it."""
+    result, baseline = outcome.result, outcome.baseline
+    gap = "n/a" if result.gap is None else f"{result.gap:.2%}"
+    lines = [
+        f"status {result.status.value}, gap {gap}, {result.eligible_pairs:,} eligible pairs",
+        f"children   {_per_tier(dict(result.children_per_tier or {}))}",
+        f"matched    {_per_tier(dict(result.matched_per_tier))}   fit {result.total_fit:,.1f}",
+        f"greedy     {_per_tier(dict(baseline.matched_per_tier))}   fit {baseline.total_fit:,.1f}",
+    ]
+    if outcome.saved is not None:
+        saved = outcome.saved
+        lines.append(
+            f"{saved.proposed} proposals saved for review ({saved.superseded} earlier proposals "
+            f"replaced, {saved.dropped} dropped because a decision changed them while solving)."
+        )
+    return lines
+
+
+@click.command("match")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Judge tiers and leave on this date (YYYY-MM-DD); default today.",
+)
+@click.option("--dry-run", is_flag=True, help="Solve and report; save nothing.")
+@click.option(
+    "--time-limit",
+    "time_limit_s",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_TIME_LIMIT_S,
+    show_default=True,
+    help="Seconds the solver may take before returning its best assignment.",
+)
+@with_appcontext
+def match_command(as_of: datetime | None, dry_run: bool, time_limit_s: float) -> None:
+    """Propose pairings of children without counsel with attorneys who have room."""
+    run_date = as_of.date() if as_of else date.today()
+    outcome = run_match(
+        get_db(),
+        as_of=run_date,
+        trigger="command",
+        dry_run=dry_run,
+        time_limit_s=time_limit_s,
+    )
+    title = "Dry run" if outcome.run_id is None else f"Run {outcome.run_id}"
+    click.echo(f"{title} as of {run_date.isoformat()}:")
+    for line in describe(outcome):
+        click.echo("  " + line)
