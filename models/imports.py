@@ -175,7 +175,6 @@ class _FileProblem(Exception):
 class _Cells:
     """The data rows of a file: `lines[i]` is the spreadsheet row number of `columns[c][i]`."""
 
-    kind: CsvKind
     lines: list[int]
     columns: dict[str, list[str]]
 
@@ -316,6 +315,8 @@ def _check_header(header: list[str], expected: tuple[str, ...]) -> list[RowError
     seen: set[str] = set()
     for name in header:
         key = _header_key(name)
+        if not key:
+            continue  # spreadsheets append empty columns; their cells are checked to be empty
         if key in seen:
             errors.append(RowError(1, name, "", "this column appears twice; keep one of them"))
         elif key not in expected:
@@ -347,12 +348,27 @@ def _parse(text: str, header: list[str], records: int, kind: CsvKind) -> _Cells:
         raise RuntimeError(f"pandas read {len(frame)} rows, the structure check {records}")
     names = [_header_key(name) for name in header]
     raw = {name: [cell.strip() for cell in frame[i].tolist()[1:]] for i, name in enumerate(names)}
+    errors = [
+        RowError(
+            row + 2,
+            "",
+            "",
+            f"field {position + 1} of this row holds a value but its column has no name; name "
+            "the column or delete the value",
+        )
+        for position, name in enumerate(names)
+        if not name
+        for row, cell in enumerate(frame[position].tolist()[1:])
+        if cell.strip()
+    ]
+    if errors:
+        raise _FileProblem(errors)
     keep = [i for i in range(len(frame) - 1) if any(values[i] for values in raw.values())]
     if len(keep) == len(frame) - 1:
         columns = {name: raw[name] for name in COLUMNS[kind]}
     else:
         columns = {name: [raw[name][i] for i in keep] for name in COLUMNS[kind]}
-    return _Cells(kind, [i + 2 for i in keep], columns)
+    return _Cells([i + 2 for i in keep], columns)
 
 
 def _in_file_order(errors: list[RowError], kind: CsvKind) -> list[RowError]:
@@ -802,7 +818,7 @@ def _validate_children(session: Session, cells: _Cells) -> _ChildPlan:
         plan.records.append(_ChildRecord(line, values, other_ids, group))
         lines[values["external_id"]] = line
     _duplicates(
-        ((line, cells["external_id"], cells["external_id"]) for line, cells in cells.rows()),
+        ((line, row["external_id"], row["external_id"]) for line, row in cells.rows()),
         errors,
         "external_id",
         "also on line {}; each child has one row (a re-import updates the child)",
@@ -973,7 +989,7 @@ def _validate_attorneys(session: Session, cells: _Cells) -> _AttorneyPlan:
         plan.records.append(_AttorneyRecord(values, languages, court_ids, states, expertise, leave))
         lines[values["external_id"]] = line
     _duplicates(
-        ((line, cells["external_id"], cells["external_id"]) for line, cells in cells.rows()),
+        ((line, row["external_id"], row["external_id"]) for line, row in cells.rows()),
         errors,
         "external_id",
         "also on line {}; each attorney has one row (a re-import updates the attorney)",

@@ -849,6 +849,24 @@ def test_column_names_ignore_case_spaces_and_order(recorded):
     assert recorded.scalars(select(Conflict.reason)).one() == "no reason"
 
 
+def test_empty_columns_a_spreadsheet_appends_are_ignored(recorded):
+    run(recorded, CONFLICTS, b"attorney_external_id,child_external_id,reason,,\nA-1,C-1,x,,\n")
+    assert recorded.scalars(select(Conflict.reason)).one() == "x"
+
+
+def test_a_value_under_a_column_without_a_name_is_refused(recorded):
+    data = b"attorney_external_id,child_external_id,reason,\nA-1,C-1,x,\nA-1,C-1,y,stray\n"
+    assert rejected(recorded, CONFLICTS, data) == [
+        RowError(
+            3,
+            "",
+            "",
+            "field 4 of this row holds a value but its column has no name; name the column or "
+            "delete the value",
+        )
+    ]
+
+
 def test_semicolon_separated_files_are_explained(recorded):
     data = b"attorney_external_id;child_external_id;reason\nA-1;C-1;x\n"
     assert rejected(recorded, CONFLICTS, data) == [
