@@ -212,15 +212,12 @@ def load_problem(
     codes = {code for child in children for code in child.languages} | {
         code for attorney in attorneys for code, _ in attorney.languages
     }
-    names = (
-        dict(
-            session.execute(select(Language.code, Language.name).where(Language.code.in_(codes)))
-            .tuples()
-            .all()
+    names = {
+        code: name
+        for code, name in session.execute(
+            select(Language.code, Language.name).where(Language.code.in_(codes))
         )
-        if codes
-        else {}
-    )
+    }
     return MatchProblem(
         as_of=as_of,
         courts=courts,

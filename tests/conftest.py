@@ -10,6 +10,8 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,7 @@ from fixtures.factories import factories_bound
 from models.base import Base
 from models.db import Database, migrate
 from models.reference import load_reference_data
+from web import create_app
 
 REFERENCE_TABLES = {"courts", "languages", "language_aliases"}
 
@@ -86,3 +89,21 @@ def factories(session: Session) -> Iterator[Session]:
     """The session with every factory bound to it; commit for an app or server to see rows."""
     with factories_bound(session):
         yield session
+
+
+@pytest.fixture
+def app(db: Database) -> Iterator[Flask]:
+    """The web app (and CLI) on the test database, CSRF on."""
+    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": db.url})
+    yield app
+    app.extensions["counselmatch_db"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()

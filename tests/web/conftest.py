@@ -6,18 +6,15 @@ CSRF protection stays on: helpers read the token from the page, as a browser wou
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from fixtures import factories as f
-from models.db import Database
 from models.entities import Role, User
-from web import create_app
 
 PASSWORD = f.FACTORY_PASSWORD
 
@@ -35,23 +32,6 @@ def csrf_token(page: TestResponse) -> str:
 def shown_counts(page: TestResponse) -> dict[str, int]:
     """The figures a page marks with data-count="name", by name."""
     return {name: int(value) for name, value in _COUNT.findall(page.get_data(as_text=True))}
-
-
-@pytest.fixture
-def app(db: Database) -> Iterator[Flask]:
-    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": db.url})
-    yield app
-    app.extensions["counselmatch_db"].dispose()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def runner(app: Flask):
-    return app.test_cli_runner()
 
 
 UserMaker = Callable[..., User]

@@ -1,0 +1,112 @@
+"""Whole runs on a realistic database: load, the real solver, save; and what a failed run leaves."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from fixtures.demo import csv_text, generate
+from jobs.matching import run_match
+from models import Match, MatchRun, MatchStatus, RunStatus, UnmatchedChild
+from models.csv_formats import CsvKind
+from models.imports import import_csv
+from models.matching import load_problem
+from models.settings import MATCH_WEIGHTS_KEY, put_setting
+from tests.matcher.oracle import check_rules
+from web.cli import cli
+
+AS_OF = date(2026, 11, 27)
+
+
+@pytest.fixture
+def demo_db(db):
+    data = generate(children=300, attorneys=60, seed=7, as_of=AS_OF)
+    with db.session() as session, session.begin():
+        for kind, rows in (
+            (CsvKind.CHILDREN, data.children),
+            (CsvKind.ATTORNEYS, data.attorneys),
+            (CsvKind.CONFLICTS, data.conflicts),
+        ):
+            import_csv(session, kind, csv_text(kind, rows).encode(), actor="test")
+    return db
+
+
+def _matches(db, **where):
+    with db.session() as session:
+        query = select(Match).filter_by(**where).order_by(Match.id)
+        return session.scalars(query).all()
+
+
+def test_a_run_saves_valid_proposals_and_a_reason_for_every_other_child(demo_db):
+    with demo_db.session() as session:
+        problem = load_problem(session, AS_OF)
+
+    outcome = run_match(demo_db, as_of=AS_OF, trigger="command")
+
+    check_rules(problem, outcome.result)  # the proposals break no rule, read independently
+    proposals = _matches(demo_db, run_id=outcome.run_id)
+    assert len(proposals) == len(outcome.result.proposals) > 0
+    assert all(m.status == MatchStatus.PROPOSED and m.explanation for m in proposals)
+    with demo_db.session() as session:
+        run = session.get_one(MatchRun, outcome.run_id)
+        unmatched = session.scalar(
+            select(func.count()).select_from(UnmatchedChild).where(UnmatchedChild.run_id == run.id)
+        )
+    assert unmatched == len(problem.children) - len(proposals)
+    assert run.status == RunStatus.SUCCEEDED and run.finished_at is not None
+    assert sum(run.matched_per_tier.values()) == len(proposals)
+    assert run.baseline_per_tier and run.gap is not None and "save" in run.timings
+
+
+def test_a_new_run_replaces_pending_proposals_and_never_repeats_a_rejection(demo_db):
+    first = run_match(demo_db, as_of=AS_OF, trigger="command")
+    proposals = _matches(demo_db, run_id=first.run_id)
+    to_confirm, to_reject = proposals[0], proposals[1]
+    with demo_db.session() as session, session.begin():
+        session.get_one(Match, to_confirm.id).status = MatchStatus.CONFIRMED
+        session.get_one(Match, to_reject.id).status = MatchStatus.REJECTED
+
+    second = run_match(demo_db, as_of=AS_OF, trigger="command")
+
+    assert _matches(demo_db, id=to_confirm.id)[0].status == MatchStatus.CONFIRMED
+    assert _matches(demo_db, id=to_reject.id)[0].status == MatchStatus.REJECTED
+    assert len(_matches(demo_db, run_id=first.run_id, status=MatchStatus.SUPERSEDED)) == (
+        len(proposals) - 2
+    )
+    new_pairs = {(m.child_id, m.attorney_id) for m in _matches(demo_db, run_id=second.run_id)}
+    assert (to_reject.child_id, to_reject.attorney_id) not in new_pairs
+    assert to_confirm.child_id not in {child for child, _ in new_pairs}
+
+
+def test_a_dry_run_writes_nothing(demo_db):
+    outcome = run_match(demo_db, as_of=AS_OF, trigger="command", dry_run=True)
+
+    assert outcome.run_id is None and outcome.result.proposals
+    assert _matches(demo_db) == []
+    with demo_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(MatchRun)) == 0
+
+
+def test_a_failing_run_is_recorded_and_leaves_earlier_proposals_intact(demo_db):
+    first = run_match(demo_db, as_of=AS_OF, trigger="command")
+    before = [(m.id, m.status) for m in _matches(demo_db)]
+    with demo_db.session() as session, session.begin():
+        put_setting(session, MATCH_WEIGHTS_KEY, {"tender_age": -5})  # refused by the engine
+
+    with pytest.raises(ValueError, match="tender_age"):
+        run_match(demo_db, as_of=AS_OF, trigger="command")
+
+    assert [(m.id, m.status) for m in _matches(demo_db)] == before
+    with demo_db.session() as session:
+        failed = session.scalars(select(MatchRun).where(MatchRun.id != first.run_id)).one()
+    assert failed.status == RunStatus.FAILED and "tender_age" in failed.error
+
+
+def test_match_command_prints_the_run_against_the_baseline(demo_db, runner):
+    result = runner.invoke(cli, ["match", "--as-of", "2026-11-27"])
+
+    assert result.exit_code == 0, result.output
+    assert "Run 1 as of 2026-11-27" in result.output
+    assert "greedy" in result.output and "proposals saved for review" in result.output
+    bad = runner.invoke(cli, ["match", "--as-of", "27/11/2026"])
+    assert bad.exit_code == 2 and "'27/11/2026' does not match the format" in bad.output

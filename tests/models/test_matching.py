@@ -1,0 +1,168 @@
+"""The adapter between the database and the engine: what the engine is shown, what a run saves."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from fixtures import factories as f
+from matcher.problem import MatchSettings
+from matcher.result import MatchResult, Proposal, SolveStatus
+from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, Tier
+from models import CaseStatus, Language, Match, MatchEvent, MatchStatus
+from models.matching import load_problem, save_result
+from models.settings import MATCH_WEIGHTS_KEY, load_match_settings, put_setting
+
+AS_OF = date(2026, 11, 27)
+
+
+def test_the_problem_holds_open_children_still_needing_counsel(factories):
+    waiting = f.ChildFactory(language_code="mam", other_language_codes=["spa"])
+    proposed = f.MatchFactory(status=MatchStatus.PROPOSED).child
+    confirmed = f.MatchFactory(status=MatchStatus.CONFIRMED).child
+    accepted = f.MatchFactory(status=MatchStatus.ACCEPTED).child
+    f.ChildFactory(case_status=CaseStatus.CLOSED)
+    factories.flush()
+
+    problem = load_problem(factories, AS_OF)
+
+    ids = {child.id for child in problem.children}
+    assert ids == {waiting.id, proposed.id}
+    assert confirmed.id not in ids and accepted.id not in ids
+    child = next(c for c in problem.children if c.id == waiting.id)
+    assert child.languages == ("mam", "spa")  # primary first: only it can be interpreted
+    assert child.case_type is CaseType.ASYLUM
+    assert problem.language_names["mam"] == "Mam"
+
+
+def test_attorney_capacity_is_net_of_accepted_cases_and_confirmed_offers(factories):
+    attorney = f.AttorneyFactory(
+        capacity=5,
+        active_cases=1,
+        language_levels={"spa": "native"},
+        expertise_levels={"sijs": "expert"},
+        leave=((AS_OF, AS_OF + timedelta(days=3)),),
+    )
+    f.MatchFactory(attorney=attorney, status=MatchStatus.ACCEPTED)
+    f.MatchFactory(attorney=attorney, status=MatchStatus.CONFIRMED)
+    f.MatchFactory(attorney=attorney, status=MatchStatus.PROPOSED)  # holds nothing yet
+    f.MatchFactory(attorney=attorney, status=MatchStatus.DECLINED)
+    f.AttorneyFactory(active=False)
+    factories.flush()
+
+    [loaded] = [a for a in load_problem(factories, AS_OF).attorneys if a.id == attorney.id]
+
+    assert loaded.free_capacity == 5 - 1 - 2
+    assert loaded.current_load == 3
+    assert loaded.languages == (("spa", LanguageLevel.NATIVE),)
+    assert loaded.expertise == ((CaseType.SIJS, ExpertiseLevel.EXPERT),)
+    assert loaded.leave == ((AS_OF, AS_OF + timedelta(days=3)),)
+    assert loaded.court_ids == (attorney.courts[0].court_id,)
+
+
+def test_rejected_and_declined_pairs_and_conflicts_are_excluded(factories):
+    rejected = f.MatchFactory(status=MatchStatus.REJECTED)
+    declined = f.MatchFactory(status=MatchStatus.DECLINED)
+    superseded = f.MatchFactory(status=MatchStatus.SUPERSEDED)
+    conflict = f.ConflictFactory()
+    factories.flush()
+
+    problem = load_problem(factories, AS_OF)
+
+    assert problem.refused == {
+        (rejected.child_id, rejected.attorney_id),
+        (declined.child_id, declined.attorney_id),
+    }
+    assert (superseded.child_id, superseded.attorney_id) not in problem.refused
+    assert problem.conflicts == {(conflict.child_id, conflict.attorney_id)}
+
+
+def test_settings_come_from_the_database(factories):
+    put_setting(factories, MATCH_WEIGHTS_KEY, {"tender_age": 25, "not_a_weight": 3})
+    mam = factories.scalars(select(Language).where(Language.code == "mam")).one()
+    mam.interpreter_available = True
+    factories.flush()
+
+    settings = load_match_settings(factories)
+
+    assert settings.tender_age == 25.0
+    assert settings.language_native == MatchSettings().language_native
+    assert {"spa", "por", "fra", "hat", "mam"} <= settings.interpreter_languages
+    factories.rollback()
+
+
+def _result(*proposals: Proposal) -> MatchResult:
+    return MatchResult(
+        status=SolveStatus.OPTIMAL,
+        proposals=proposals,
+        unmatched=(),
+        objective=0.0,
+        bound=0.0,
+        gap=0.0,
+        matched_per_tier={},
+        eligible_pairs=len(proposals),
+        timings_s={},
+    )
+
+
+def _proposal(child_id: int, attorney_id: int, tier: Tier = Tier.T1) -> Proposal:
+    return Proposal(child_id, attorney_id, tier, 10.0, {"language": 10.0}, "speaks Spanish")
+
+
+def test_saving_replaces_proposals_awaiting_review_and_keeps_decisions(factories):
+    old = f.MatchFactory(status=MatchStatus.PROPOSED)
+    confirmed = f.MatchFactory(status=MatchStatus.CONFIRMED)
+    run = f.MatchRunFactory()
+    child = f.ChildFactory()
+    attorney = f.AttorneyFactory()
+    factories.commit()
+
+    with factories.begin():
+        saved = save_result(factories, run, _result(_proposal(child.id, attorney.id)))
+
+    assert (saved.proposed, saved.superseded, saved.dropped) == (1, 1, 0)
+    factories.expire_all()
+    assert factories.get(Match, old.id).status is MatchStatus.SUPERSEDED
+    assert factories.get(Match, confirmed.id).status is MatchStatus.CONFIRMED
+    new = factories.scalars(select(Match).where(Match.run_id == run.id)).one()
+    assert (new.child_id, new.attorney_id, new.status) == (child.id, attorney.id, "proposed")
+    assert new.score_parts == {"language": 10.0} and new.explanation == "speaks Spanish"
+    history = factories.scalars(select(MatchEvent).order_by(MatchEvent.id)).all()
+    assert [(e.match_id, e.from_status, e.to_status) for e in history] == [
+        (old.id, MatchStatus.PROPOSED, MatchStatus.SUPERSEDED),
+        (new.id, None, MatchStatus.PROPOSED),
+    ]
+
+
+def test_decisions_taken_while_solving_win_over_the_run(factories):
+    """A child confirmed, a pair rejected, or a last slot taken during the solve is respected."""
+    run = f.MatchRunFactory()
+    attorney = f.AttorneyFactory(capacity=1)
+    other = f.AttorneyFactory(capacity=3)
+    confirmed_meanwhile = f.ChildFactory()
+    rejected_meanwhile = f.ChildFactory()
+    slot_taken = f.ChildFactory()
+    fine = f.ChildFactory()
+    group = f.SiblingGroupFactory()
+    sibling_a = f.ChildFactory(sibling_group=group)
+    sibling_b = f.ChildFactory(sibling_group=group)
+    factories.flush()
+    result = _result(
+        _proposal(confirmed_meanwhile.id, other.id),
+        _proposal(rejected_meanwhile.id, other.id),
+        _proposal(slot_taken.id, attorney.id),
+        _proposal(fine.id, other.id),
+        _proposal(sibling_a.id, attorney.id, Tier.T2),
+        _proposal(sibling_b.id, attorney.id, Tier.T2),
+    )
+    # What coordinators did while the engine was solving:
+    f.MatchFactory(child=confirmed_meanwhile, attorney=other, status=MatchStatus.CONFIRMED)
+    f.MatchFactory(child=rejected_meanwhile, attorney=other, status=MatchStatus.REJECTED)
+    f.MatchFactory(attorney=attorney, status=MatchStatus.CONFIRMED)
+    factories.commit()
+
+    with factories.begin():
+        saved = save_result(factories, run, result)
+
+    kept = factories.scalars(select(Match.child_id).where(Match.run_id == run.id)).all()
+    assert kept == [fine.id]
+    assert saved.dropped == 5
