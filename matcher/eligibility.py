@@ -67,7 +67,7 @@ class LanguageProfile:
 
     ok: BoolArray
     fit_units: IntArray
-    best_rank: NDArray[np.int8]  # 0: no shared language (an interpreter is used)
+    spoken: NDArray[np.int8]  # position in `languages` of the language used; -1: interpreter
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +156,9 @@ class Instance:
             distance = haversine_km(home_lat, home_lon, court.latitude, court.longitude)
             self.distance_km[ci] = distance
             mode = np.where(admitted.get(court.state, no_state), COURT_REMOTE, COURT_NONE)
+            # A radius of 0 km means the attorney does not travel, even to a court next door.
             with np.errstate(invalid="ignore"):
-                mode = np.where(distance <= radius, COURT_RADIUS, mode)
+                mode = np.where((radius > 0) & (distance <= radius), COURT_RADIUS, mode)
             self.court_mode[ci] = mode
         for ai, attorney in enumerate(attorneys):
             for court_id in attorney.court_ids:
@@ -205,18 +206,25 @@ class Instance:
         if cached is not None:
             return cached
         n = len(self.attorneys)
-        best = np.zeros(n, dtype=np.int8)
-        for code in languages:
+        # The best weighted shared language (weights are settings: not always native > working).
+        fit = np.full(n, -1, dtype=np.int64)
+        spoken = np.full(n, -1, dtype=np.int8)
+        for position, code in enumerate(languages):
             ranks = self.language_rank.get(code)
-            if ranks is not None:
-                np.maximum(best, ranks, out=best)
-        fit = self.language_level_units[best]
-        ok = best > 0
+            if ranks is None:
+                continue
+            candidate = np.where(ranks > 0, self.language_level_units[ranks], -1)
+            better = candidate > fit
+            fit = np.where(better, candidate, fit)
+            spoken = np.where(better, position, spoken).astype(np.int8)
+        ok = spoken >= 0
         if languages[0] in self.settings.interpreter_languages:
             interpreter = units(self.settings.language_interpreter)
-            fit = np.where(ok, np.maximum(fit, interpreter), interpreter)
+            interpreted = interpreter > fit
+            fit = np.where(interpreted, interpreter, fit)
+            spoken = np.where(interpreted, -1, spoken).astype(np.int8)
             ok = np.ones(n, dtype=np.bool_)
-        profile = LanguageProfile(ok=ok, fit_units=fit.astype(np.int64), best_rank=best)
+        profile = LanguageProfile(ok=ok, fit_units=np.where(ok, fit, 0), spoken=spoken)
         self._language_cache[languages] = profile
         return profile
 

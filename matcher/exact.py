@@ -193,13 +193,13 @@ def solve_exact(
         solver.parameters.max_time_in_seconds = remaining
         status = solver.solve(model)
         start_value = _value_of(terms, values)
-        if (status == cp_model.OPTIMAL or status == cp_model.FEASIBLE) and (
-            solver.objective_value >= start_value
-        ):
+        found = status == cp_model.OPTIMAL or status == cp_model.FEASIBLE
+        # The objective value comes back as a float: round before comparing.
+        if found and round(solver.objective_value) >= start_value:
             current = [
                 [a for a, var in options for _ in range(solver.value(var))] for options in choices
             ]
-            value = int(round(solver.objective_value))
+            value = round(solver.objective_value)
             proven = proven and status == cp_model.OPTIMAL
         else:
             # Stopped before matching the start: keep it (it is feasible for every stage).

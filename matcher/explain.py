@@ -115,14 +115,14 @@ class Explainer:
         klass = inst.classes[inst.child_class[child]]
         profile = inst.language_profile(klass.languages)
         language_units = int(profile.fit_units[attorney])
-        best = int(profile.best_rank[attorney])
-        primary = klass.languages[0]
+        position = int(profile.spoken[attorney])
         reasons = []
-        if best and language_units == inst.language_level_units[best]:
-            code = self._best_language(klass, attorney, best)
-            reasons.append(f"speaks {self.language_name(code)} ({LANGUAGE_LEVELS[best]})")
+        if position >= 0:
+            code = klass.languages[position]
+            level = LANGUAGE_LEVELS[int(inst.language_rank[code][attorney])]
+            reasons.append(f"speaks {self.language_name(code)} ({level})")
         else:
-            reasons.append(f"interpreter for {self.language_name(primary)}")
+            reasons.append(f"interpreter for {self.language_name(klass.languages[0])}")
         rank = int(inst.expertise_rank[klass.case_type][attorney])
         reasons.append(f"{EXPERTISE_LEVELS[rank]} in {CASE_TYPE_NAMES[klass.case_type]}")
         reasons.append(self._court_reason(klass, attorney))
@@ -155,14 +155,6 @@ class Explainer:
             score_parts=parts,
             why="; ".join(reasons),
         )
-
-    def _best_language(self, klass: ChildClass, attorney: int, best: int) -> str:
-        """The child's first language the attorney speaks at their best shared level."""
-        for code in klass.languages:
-            ranks = self.inst.language_rank.get(code)
-            if ranks is not None and ranks[attorney] == best:
-                return code
-        return klass.languages[0]
 
     def _court_reason(self, klass: ChildClass, attorney: int) -> str:
         inst = self.inst

@@ -1,0 +1,90 @@
+"""The optimiser against brute force on small random problems (every feasible assignment).
+
+Matched children in T1, T1-T2, T1-T3 and overall must equal the lexicographic optimum, and then
+the total fit must equal it (up to the engine's rounding of each part to 1/100 point). This is
+also the check of the additive tier bonuses' claim (see matcher/scoring.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher import greedy_baseline, solve
+from matcher.problem import MatchProblem
+from matcher.result import MatchResult, SolveStatus
+from matcher.rules import Tier
+
+from .oracle import brute_force_best, check_rules, result_key
+from .strategies import CROWDED, VARIED, problems
+
+EXAMPLES = settings(max_examples=200, deadline=None)
+
+
+def fit_tolerance(problem: MatchProblem) -> float:
+    """Each part of each pair is rounded to 1/100 point by the engine."""
+    return 0.01 * len(problem.children) + 1e-6
+
+
+def weighted(result: MatchResult, key: tuple[int, int, int, int, float]) -> float:
+    """The engine's objective (tier bonuses plus fit) of an assignment with this key."""
+    assert result.tier_bonus is not None
+    t1, t12, t123, total, fit = key
+    counts = {Tier.T1: t1, Tier.T2: t12 - t1, Tier.T3: t123 - t12, Tier.T4: total - t123}
+    return sum(result.tier_bonus[tier] * counts[tier] for tier in Tier) + fit
+
+
+@EXAMPLES
+@given(problems(VARIED))
+def test_solve_equals_the_brute_force_optimum(problem: MatchProblem) -> None:
+    assert_optimal(problem)
+
+
+@EXAMPLES
+@given(problems(CROWDED))
+def test_solve_equals_the_brute_force_optimum_with_crowded_sibling_groups(
+    problem: MatchProblem,
+) -> None:
+    assert_optimal(problem)
+
+
+def assert_optimal(problem: MatchProblem) -> None:
+    result = solve(problem)
+    check_rules(problem, result)
+    best = brute_force_best(problem)
+    found = result_key(problem, result)
+    assert result.status is SolveStatus.OPTIMAL
+    assert found[:4] == best[:4]
+    assert found[4] == pytest.approx(best[4], abs=fit_tolerance(problem))
+    assert result.gap == 0.0 and result.bound == result.objective
+
+
+@EXAMPLES
+@given(st.one_of(problems(VARIED), problems(CROWDED)))
+def test_repair_at_scale_is_valid_and_honest(problem: MatchProblem) -> None:
+    """The repair path (forced): never beyond the optimum, proven only when it is optimal,
+    and its bound is never below the optimum."""
+    result = solve(problem, full_model_max_pairs=0)
+    check_rules(problem, result)
+    best = brute_force_best(problem)
+    found = result_key(problem, result)
+    tolerance = fit_tolerance(problem)
+    assert found[:4] <= best[:4]
+    if found[:4] == best[:4]:
+        assert found[4] <= best[4] + tolerance
+    if result.status is SolveStatus.OPTIMAL:
+        assert found[:4] == best[:4]
+        assert found[4] == pytest.approx(best[4], abs=tolerance)
+    assert result.bound is not None and result.gap is not None and result.gap >= 0
+    assert result.bound >= weighted(result, best) - tolerance
+    assert result.objective == pytest.approx(weighted(result, found), abs=tolerance)
+
+
+@EXAMPLES
+@given(st.one_of(problems(VARIED), problems(CROWDED)))
+def test_greedy_keeps_the_rules_and_never_beats_the_optimum(problem: MatchProblem) -> None:
+    baseline = greedy_baseline(problem)
+    check_rules(problem, baseline)
+    assert baseline.status is SolveStatus.FEASIBLE and baseline.bound is None
+    assert result_key(problem, baseline)[:4] <= brute_force_best(problem)[:4]
