@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from matcher.result import SCORE_PARTS
 
 from .base import utcnow
 from .csv_formats import COLUMNS, LIST_SEPARATOR, CsvKind
@@ -32,7 +34,12 @@ from .entities import (
     Court,
     Language,
     LeavePeriod,
+    Match,
+    MatchRun,
+    MatchStatus,
+    RunStatus,
     SiblingGroup,
+    UnmatchedChild,
 )
 from .reference import language_catalogue
 
@@ -227,9 +234,108 @@ def conflict_rows(session: Session) -> list[Row]:
     ]
 
 
+def proposal_rows(session: Session) -> list[Row]:
+    """The proposals awaiting review, most urgent first, with their score parts."""
+    rows = session.execute(
+        select(
+            Child.external_id,
+            Attorney.external_id,
+            Match.tier,
+            Match.score,
+            Match.score_parts,
+            Match.explanation,
+            Match.run_id,
+        )
+        .join(Child, Match.child_id == Child.id)
+        .join(Attorney, Match.attorney_id == Attorney.id)
+        .where(Match.status == MatchStatus.PROPOSED)
+        .order_by(Match.tier, Child.next_hearing_date, Match.id)
+    ).all()
+    return [
+        {
+            "child_external_id": child,
+            "attorney_external_id": attorney,
+            "tier": f"T{tier}",
+            "score": _number(score),
+            **{part: _number(parts.get(part)) for part in SCORE_PARTS},
+            "why": why,
+            "run_id": str(run_id or ""),
+        }
+        for child, attorney, tier, score, parts, why, run_id in rows
+    ]
+
+
+def _latest_succeeded_run(session: Session) -> int | None:
+    return session.scalar(
+        select(func.max(MatchRun.id)).where(MatchRun.status == RunStatus.SUCCEEDED)
+    )
+
+
+def unmatched_rows(session: Session) -> list[Row]:
+    """The children the latest successful run left unmatched, with the reason."""
+    run_id = _latest_succeeded_run(session)
+    rows = session.execute(
+        select(Child.external_id, UnmatchedChild.tier, UnmatchedChild.reason, UnmatchedChild.detail)
+        .join(Child, UnmatchedChild.child_id == Child.id)
+        .where(UnmatchedChild.run_id == run_id)
+        .order_by(UnmatchedChild.tier, UnmatchedChild.reason, Child.external_id)
+    ).all()
+    return [
+        {
+            "child_external_id": child,
+            "tier": f"T{tier}",
+            "reason": reason,
+            "detail": detail,
+            "run_id": str(run_id),
+        }
+        for child, tier, reason, detail in rows
+    ]
+
+
+def _moment(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else ""
+
+
+def run_rows(session: Session) -> list[Row]:
+    """Every matching run, newest first, with its statistics."""
+    rows = []
+    for run in session.scalars(select(MatchRun).order_by(MatchRun.id.desc())):
+        per_tier = {
+            f"{prefix}_t{tier}": str(counts.get(f"T{tier}", ""))
+            for prefix, counts in (
+                ("matched", run.matched_per_tier),
+                ("greedy", run.baseline_per_tier),
+            )
+            for tier in range(1, 5)
+        }
+        seconds = run.finished_at - run.started_at if run.finished_at else None
+        rows.append(
+            {
+                "run_id": str(run.id),
+                "trigger": run.trigger,
+                "as_of": _day(run.as_of),
+                "started_at": _moment(run.started_at),
+                "finished_at": _moment(run.finished_at),
+                "status": run.status.value,
+                "children": str(run.inputs.get("children", "")),
+                "eligible_pairs": str(run.inputs.get("eligible_pairs", "")),
+                **per_tier,
+                "objective": _number(run.objective),
+                "bound": _number(run.bound),
+                "gap": _number(run.gap),
+                "seconds": f"{seconds.total_seconds():.1f}" if seconds else "",
+                "error": (run.error or "").splitlines()[0] if run.error else "",
+            }
+        )
+    return rows
+
+
 # The kinds `counselmatch export` offers; a new kind adds its CsvKind, COLUMNS and a function here.
 EXPORTERS: dict[CsvKind, Callable[[Session], list[Row]]] = {
     CsvKind.CHILDREN: child_rows,
     CsvKind.ATTORNEYS: attorney_rows,
     CsvKind.CONFLICTS: conflict_rows,
+    CsvKind.PROPOSALS: proposal_rows,
+    CsvKind.UNMATCHED: unmatched_rows,
+    CsvKind.RUNS: run_rows,
 }

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from fixtures.demo import DEMO_ATTORNEY_EXTERNAL_ID, csv_text, generate
 from models import audit
-from models.csv_formats import CsvKind
+from models.csv_formats import DATA_KINDS, CsvKind
 from models.entities import Attorney, Child, Court, Role, User
 from models.imports import ImportFailed, import_csv
 
@@ -113,7 +113,7 @@ def _load(
     """Import the generated files through the one import path, in the caller's transaction."""
     data = generate(children=children, attorneys=attorneys, seed=seed, as_of=as_of)
     counts: dict[CsvKind, int] = {}
-    for kind in CsvKind:
+    for kind in DATA_KINDS:
         rows = data.rows(kind)
         if not rows:  # the import refuses a file without data rows
             counts[kind] = 0

@@ -2,11 +2,13 @@
 
 from datetime import date
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
 from fixtures.demo import csv_text, generate
 from jobs.matching import run_match
+from matcher.rules import Tier
 from models import Match, MatchRun, MatchStatus, RunStatus, UnmatchedChild
 from models.csv_formats import CsvKind
 from models.imports import import_csv
@@ -110,3 +112,29 @@ def test_match_command_prints_the_run_against_the_baseline(demo_db, runner):
     assert "greedy" in result.output and "proposals saved for review" in result.output
     bad = runner.invoke(cli, ["match", "--as-of", "27/11/2026"])
     assert bad.exit_code == 2 and "'27/11/2026' does not match the format" in bad.output
+
+
+def test_proposals_unmatched_and_runs_export_after_a_run(demo_db, runner, tmp_path):
+    outcome = run_match(demo_db, as_of=AS_OF, trigger="command")
+    files = {kind: tmp_path / f"{kind}.csv" for kind in ("proposals", "unmatched", "runs")}
+
+    for kind, path in files.items():
+        result = runner.invoke(cli, ["export", kind, "--out", str(path)])
+        assert result.exit_code == 0, result.output
+
+    proposals = pd.read_csv(files["proposals"], dtype=str, keep_default_na=False)
+    assert list(proposals.columns[:9]) == [
+        "child_external_id", "attorney_external_id", "tier", "score",
+        "language", "expertise", "distance", "tender_age", "load",
+    ]  # fmt: skip
+    assert len(proposals) == len(outcome.result.proposals)
+    parts = proposals[["language", "expertise", "distance", "tender_age", "load"]].astype(float)
+    assert (parts.sum(axis=1) - proposals["score"].astype(float)).abs().max() < 0.01
+    assert set(proposals["tier"]) <= {"T1", "T2", "T3", "T4"}
+    unmatched = pd.read_csv(files["unmatched"], dtype=str, keep_default_na=False)
+    assert list(unmatched.columns[:3]) == ["child_external_id", "tier", "reason"]
+    assert len(unmatched) == len(outcome.result.unmatched)
+    assert set(unmatched["reason"]) == {u.reason.value for u in outcome.result.unmatched}
+    runs = pd.read_csv(files["runs"], dtype=str, keep_default_na=False)
+    assert runs.loc[0, "run_id"] == str(outcome.run_id) and runs.loc[0, "status"] == "succeeded"
+    assert int(runs.loc[0, "matched_t1"]) == outcome.result.matched_per_tier[Tier.T1]
