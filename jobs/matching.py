@@ -8,6 +8,7 @@ they were. Logs carry counts and ids only, never a child's name or A-number.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from models.base import utcnow
 from models.db import Database
 from models.entities import MatchRun, RunStatus, User
 from models.matching import SaveSummary, load_problem, save_result, tier_counts
+
+from .runlock import MatchingLock
 
 log = logging.getLogger("counselmatch.match")
 
@@ -47,6 +50,7 @@ def start_run(
     with database.session() as session, session.begin():
         now = utcnow()
         run = MatchRun(
+            stage="loading",
             trigger=trigger,
             started_by_id=started_by.id if started_by else None,
             as_of=as_of,
@@ -65,6 +69,7 @@ def fail_run(database: Database, run_id: int, error: str) -> None:
         run = session.get(MatchRun, run_id)
         if run is not None:
             run.status = RunStatus.FAILED
+            run.stage = None
             run.finished_at = utcnow()
             run.error = error
             audit.record(session, "system", "match_run_failed", "match_run", run_id)
@@ -84,6 +89,7 @@ def solve_problem(
         attorneys=len(problem.attorneys),
         seconds=f"{load_s:.2f}",
     )
+    set_stage(database, run_id, "solving")
     result = solve(problem, time_limit_s=time_limit_s)
     _log_stage(
         run_id,
@@ -103,6 +109,89 @@ def solve_problem(
     return result, baseline, timings
 
 
+def set_stage(database: Database, run_id: int | None, stage: str | None) -> None:
+    """Show how far a run has got (runs page), in its own short transaction."""
+    if run_id is None:
+        return
+    with database.session() as session, session.begin():
+        session.get_one(MatchRun, run_id).stage = stage
+
+
+def save_run(
+    database: Database,
+    run_id: int,
+    solved: tuple[MatchResult, MatchResult, dict[str, float]],
+    actor: User | str,
+) -> SaveSummary:
+    """Write a solved run's proposals and statistics in one transaction."""
+    result, baseline, timings = solved
+    set_stage(database, run_id, "saving")
+    save_started = time.perf_counter()
+    with database.session() as session, session.begin():
+        run = session.get_one(MatchRun, run_id)
+        saved = save_result(session, run, result)
+        timings["save"] = time.perf_counter() - save_started
+        run.status = RunStatus.SUCCEEDED
+        run.stage = None
+        run.finished_at = utcnow()
+        run.inputs = {
+            "children": sum(dict(result.children_per_tier or {}).values()),
+            "children_per_tier": tier_counts(result.children_per_tier or {}),
+            "eligible_pairs": result.eligible_pairs,
+            "solver_status": result.status.value,
+            "superseded": saved.superseded,
+            "dropped_as_stale": saved.dropped,
+        }
+        run.matched_per_tier = tier_counts(result.matched_per_tier)
+        run.baseline_per_tier = tier_counts(baseline.matched_per_tier)
+        run.objective = result.objective
+        run.bound = result.bound
+        run.gap = result.gap
+        run.timings = {key: round(value, 3) for key, value in timings.items()}
+        audit.record(
+            session,
+            actor,
+            "match_run_succeeded",
+            "match_run",
+            run_id,
+            proposed=saved.proposed,
+            unmatched=len(result.unmatched),
+        )
+    _log_stage(
+        run_id,
+        "save",
+        proposed=saved.proposed,
+        superseded=saved.superseded,
+        dropped=saved.dropped,
+        seconds=f"{timings['save']:.2f}",
+    )
+    return saved
+
+
+def execute_run(
+    database: Database,
+    run_id: int,
+    *,
+    as_of: date,
+    actor: User | str,
+    time_limit_s: float,
+) -> RunOutcome:
+    """Solve and save a recorded run; on any error record it failed and re-raise."""
+    try:
+        solved = solve_problem(database, run_id, as_of, time_limit_s)
+        saved = save_run(database, run_id, solved, actor)
+        return RunOutcome(run_id=run_id, result=solved[0], baseline=solved[1], saved=saved)
+    except BaseException as error:
+        # The error names the failing stage and type; it never includes row data.
+        fail_run(
+            database,
+            run_id,
+            f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}",
+        )
+        _log_stage(run_id, "failed", error=type(error).__name__)
+        raise
+
+
 def run_match(
     database: Database,
     *,
@@ -112,62 +201,58 @@ def run_match(
     dry_run: bool = False,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
 ) -> RunOutcome:
-    """Run the engine on the database as it is now; a dry run saves nothing."""
-    run_id = (
-        None
-        if dry_run
-        else start_run(database, as_of=as_of, trigger=trigger, started_by=started_by)
-    )
+    """Run the engine on the database as it is now, holding the run lock; a dry run saves
+    nothing and needs no lock. Raises RunInProgress when another run holds the lock."""
+    if dry_run:
+        result, baseline, _ = solve_problem(database, None, as_of, time_limit_s)
+        return RunOutcome(run_id=None, result=result, baseline=baseline, saved=None)
+    lock = MatchingLock(database)
+    lock.acquire()
     try:
-        result, baseline, timings = solve_problem(database, run_id, as_of, time_limit_s)
-        if run_id is None:
-            return RunOutcome(run_id=None, result=result, baseline=baseline, saved=None)
-        save_started = time.perf_counter()
-        with database.session() as session, session.begin():
-            run = session.get_one(MatchRun, run_id)
-            saved = save_result(session, run, result)
-            timings["save"] = time.perf_counter() - save_started
-            run.status = RunStatus.SUCCEEDED
-            run.finished_at = utcnow()
-            run.inputs = {
-                "children": sum(dict(result.children_per_tier or {}).values()),
-                "children_per_tier": tier_counts(result.children_per_tier or {}),
-                "eligible_pairs": result.eligible_pairs,
-                "solver_status": result.status.value,
-                "superseded": saved.superseded,
-                "dropped_as_stale": saved.dropped,
-            }
-            run.matched_per_tier = tier_counts(result.matched_per_tier)
-            run.baseline_per_tier = tier_counts(baseline.matched_per_tier)
-            run.objective = result.objective
-            run.bound = result.bound
-            run.gap = result.gap
-            run.timings = {key: round(value, 3) for key, value in timings.items()}
-            audit.record(
-                session,
-                started_by or trigger,
-                "match_run_succeeded",
-                "match_run",
-                run_id,
-                proposed=saved.proposed,
-                unmatched=len(result.unmatched),
-            )
-        _log_stage(
-            run_id,
-            "save",
-            proposed=saved.proposed,
-            superseded=saved.superseded,
-            dropped=saved.dropped,
-            seconds=f"{timings['save']:.2f}",
+        run_id = start_run(database, as_of=as_of, trigger=trigger, started_by=started_by)
+        lock.attach(run_id)
+        return execute_run(
+            database, run_id, as_of=as_of, actor=started_by or trigger, time_limit_s=time_limit_s
         )
-        return RunOutcome(run_id=run_id, result=result, baseline=baseline, saved=saved)
-    except BaseException as error:
-        if run_id is not None:
-            # The error text names the failing stage and type; it never includes row data.
-            fail_run(
+    finally:
+        lock.release()
+
+
+def start_run_in_background(
+    database: Database,
+    *,
+    as_of: date,
+    trigger: str,
+    started_by: User | None,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+) -> int:
+    """Take the lock and record the run now, then solve and save it in a thread; returns its id.
+
+    Raises RunInProgress at once when another run holds the lock. The run's status, stage and
+    heartbeat show its progress; a failure is recorded on the run.
+    """
+    lock = MatchingLock(database)
+    lock.acquire()
+    try:
+        run_id = start_run(database, as_of=as_of, trigger=trigger, started_by=started_by)
+        lock.attach(run_id)
+    except BaseException:
+        lock.release()
+        raise
+
+    def work() -> None:
+        try:
+            execute_run(
                 database,
                 run_id,
-                f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}",
+                as_of=as_of,
+                actor=started_by or trigger,
+                time_limit_s=time_limit_s,
             )
-            _log_stage(run_id, "failed", error=type(error).__name__)
-        raise
+        except Exception:
+            log.exception("run_id=%s failed in the background", run_id)
+        finally:
+            lock.release()
+
+    threading.Thread(target=work, name=f"match-run-{run_id}", daemon=True).start()
+    return run_id

@@ -299,6 +299,7 @@ class MatchRun(Base):
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
     status: Mapped[RunStatus] = mapped_column(str_enum(RunStatus), default=RunStatus.RUNNING)
+    stage: Mapped[str | None] = mapped_column(String(20))  # loading | solving | saving, while running
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     matched_per_tier: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     baseline_per_tier: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -429,3 +430,15 @@ class UnmatchedChild(Base):
         UniqueConstraint("run_id", "child_id", name="uq_unmatched_run_child"),
         Index("ix_unmatched_children_run_reason", "run_id", "reason"),
     )
+
+
+class RunLock(Base):
+    """The one-run-at-a-time lock on SQLite (PostgreSQL uses an advisory lock instead)."""
+
+    __tablename__ = "run_locks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    run_id: Mapped[int | None]
+    holder: Mapped[str] = mapped_column(String(200))  # host:pid of the process holding it
+    acquired_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]

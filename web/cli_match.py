@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from jobs.matching import DEFAULT_TIME_LIMIT_S, RunOutcome, run_match
+from jobs.runlock import RunInProgress
 from matcher.rules import Tier
 
 from .extensions import get_db
@@ -58,13 +59,17 @@ def describe(outcome: RunOutcome) -> list[str]:
 def match_command(as_of: datetime | None, dry_run: bool, time_limit_s: float) -> None:
     """Propose pairings of children without counsel with attorneys who have room."""
     run_date = as_of.date() if as_of else date.today()
-    outcome = run_match(
-        get_db(),
-        as_of=run_date,
-        trigger="command",
-        dry_run=dry_run,
-        time_limit_s=time_limit_s,
-    )
+    try:
+        outcome = run_match(
+            get_db(),
+            as_of=run_date,
+            trigger="command",
+            dry_run=dry_run,
+            time_limit_s=time_limit_s,
+        )
+    except RunInProgress as busy:
+        click.echo(str(busy), err=True)
+        raise click.exceptions.Exit(1) from None
     title = "Dry run" if outcome.run_id is None else f"Run {outcome.run_id}"
     click.echo(f"{title} as of {run_date.isoformat()}:")
     for line in describe(outcome):
