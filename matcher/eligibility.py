@@ -111,6 +111,7 @@ class Instance:
         self._index_exclusions()
         self._build_classes()
         self._restrict_siblings()
+        self._index_flow_profiles()
 
     # -- attorneys -------------------------------------------------------------------------
 
@@ -272,7 +273,10 @@ class Instance:
             [age_on(c.birth_date, self.as_of) < TENDER_AGE_UNDER_YEARS for c in children],
             dtype=np.bool_,
         ).reshape(n)
-        self.tender_units: IntArray = np.where(self.tender, units(s.tender_age), 0).astype(np.int64)
+        self.tender_age_units = units(s.tender_age)
+        self.tender_units: IntArray = np.where(self.tender, self.tender_age_units, 0).astype(
+            np.int64
+        )
         # Among equally good children, the earlier hearing is placed first; no date sorts last.
         self.hearing_key: IntArray = np.array(
             [
@@ -375,6 +379,30 @@ class Instance:
             for child, (attorneys, fit) in zip(members.tolist(), options, strict=True):
                 keep = np.isin(attorneys, common)
                 self.sibling_options[child] = (attorneys[keep], fit[keep])
+
+    def _index_flow_profiles(self) -> None:
+        """Classes the flow cannot tell apart share one node: same court, case type and
+        detention, and languages giving every attorney the same eligibility and fit (a second
+        language nobody speaks changes nothing). A sibling group whose members share a class
+        enters the flow as one hub."""
+        language_ids: dict[bytes, int] = {}
+        keys: dict[tuple[int, CaseType, bool, int], int] = {}
+        self.flow_profile_of_class: IndexArray = np.empty(len(self.classes), dtype=np.int32)
+        self.class_of_flow_profile: list[int] = []
+        for k, klass in enumerate(self.classes):
+            profile = self.language_profile(klass.languages)
+            language = language_ids.setdefault(
+                profile.ok.tobytes() + profile.fit_units.tobytes(), len(language_ids)
+            )
+            key = (klass.court, klass.case_type, klass.detained, language)
+            if key not in keys:
+                keys[key] = len(keys)
+                self.class_of_flow_profile.append(k)
+            self.flow_profile_of_class[k] = keys[key]
+        self.hub_group: BoolArray = np.array(
+            [len(np.unique(self.child_class[members])) == 1 for members in self.groups],
+            dtype=np.bool_,
+        ).reshape(len(self.groups))
 
     def eligible(self, child: int) -> tuple[IndexArray, IntArray]:
         """The attorneys the child may be given and the pair fit units, without load: rules 1-6,

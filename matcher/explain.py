@@ -26,7 +26,7 @@ from .eligibility import (
 )
 from .result import FILTER_COUNTS, MatchResult, Proposal, SolveStatus, Unmatched, UnmatchedReason
 from .rules import CaseType, ExpertiseLevel, LanguageLevel, Tier, age_on
-from .scoring import Objective, children_per_tier, matched_per_tier, objective
+from .scoring import Objective, children_per_tier, objective
 
 CLOSEST_ATTORNEYS = 5
 
@@ -414,10 +414,11 @@ def explained_result(
         objective=value.points(),
         bound=None if bound is None else bound.points(),
         gap=gap,
-        matched_per_tier=matched_per_tier(inst, attorney_of),
+        matched_per_tier=value.matched_per_tier,
         eligible_pairs=inst.eligible_pairs,
         timings_s=timings,
         total_fit=value.fit_units / UNITS_PER_POINT,
         children_per_tier=children_per_tier(inst),
         tier_bonus={tier: int(bonus[tier]) / UNITS_PER_POINT for tier in Tier},
+        bound_matched_per_tier=None if bound is None else bound.matched_per_tier,
     )

@@ -1,18 +1,19 @@
 """The min-cost flow core: children -> attorneys -> sink, with an unmatched arc per child.
 
-Children who differ in nothing the flow can see (same class, tier and tender age; no sibling
-group; no conflict or refusal) are interchangeable, so they enter as one bucket node whose supply
-is their number, and their class shares one node with an arc to each eligible attorney. This is
-the same flow as one node per child (any integral flow splits back into single children at equal
-cost) with a fraction of the arcs. Children in sibling groups or with conflicts keep their own
-node and arcs. Each attorney reaches the sink through one arc per free place, of increasing cost:
-the convex load-balancing cost.
+Children who differ in nothing the flow can see (same eligibility and fit, tier and tender age;
+no sibling group; no conflict or refusal) are interchangeable, so they enter as one bucket node
+whose supply is their number, and their class shares one node with an arc to each eligible
+attorney. This is the same flow as one node per child (any integral flow splits back into single
+children at equal cost) with a fraction of the arcs. A sibling group whose members share a class
+gets one hub node with the group's arcs to attorneys; other siblings, and children with a
+conflict or refusal, keep their own arcs. Each attorney reaches the sink through one arc per free
+place, of increasing cost: the convex load-balancing cost.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +22,11 @@ from ortools.graph.python import min_cost_flow
 
 from .eligibility import BoolArray, IndexArray, Instance, IntArray
 
+NO_PREFERENCE = -2
 # An arc field: one value per arc, or one value for the whole block.
 ArcField = IntArray | np.integer[Any] | int
+# Writes the attorneys of one part of the flow into attorney_of, given every arc's flow.
+Reader = Callable[[IntArray, IndexArray], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,222 @@ class _Arcs:
         solver.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, scaled)
 
 
+def _hand_out(children: IndexArray, attorneys: IntArray, flows: IntArray) -> IndexArray:
+    """Attorney per child when `children` (in order) take the places `flows` gives each of
+    `attorneys` (in order)."""
+    places = np.repeat(attorneys, flows)
+    if len(places) != len(children):
+        raise RuntimeError("flow conservation broken between children and places (engine bug)")
+    return places.astype(np.int32)
+
+
+class _FlowBuilder:
+    """Nodes and arcs of one flow, built part by part; each part knows how to read its result."""
+
+    SINK = 0
+
+    def __init__(
+        self,
+        inst: Instance,
+        bonus: IntArray,
+        capacity: IntArray,
+        load_before: IntArray,
+        prefer: Mapping[int, int],
+    ) -> None:
+        self.inst = inst
+        self.bonus = bonus
+        self.capacity = capacity
+        self.load_before = load_before
+        self.prefer = prefer
+        self.arcs = _Arcs(scale=len(prefer) + 1)
+        self.node_count = 1  # the sink
+        self.supply_nodes: list[IntArray] = []
+        self.supply_values: list[IntArray] = []
+        self.readers: list[Reader] = []
+        self.attorney_nodes = np.zeros(len(inst.attorneys), dtype=np.int64)
+
+    def new_nodes(self, count: int, supply: ArcField = 0) -> IntArray:
+        nodes = np.arange(self.node_count, self.node_count + count, dtype=np.int64)
+        self.node_count += count
+        self.supply_nodes.append(nodes)
+        self.supply_values.append(np.broadcast_to(np.asarray(supply, dtype=np.int64), (count,)))
+        return nodes
+
+    def with_room(self, attorneys: IndexArray) -> BoolArray:
+        result: BoolArray = self.capacity[attorneys] > 0
+        return result
+
+    def add_pools(self, children: IndexArray) -> None:
+        """Interchangeable children: bucket nodes -> one node per eligibility profile."""
+        inst = self.inst
+        profile_of_class = inst.flow_profile_of_class
+        profiles = profile_of_class[inst.child_class[children]]
+        bucket_key = profiles * 10 + inst.tier[children] * 2 + inst.tender[children]
+        keys, bucket_of, sizes = np.unique(bucket_key, return_inverse=True, return_counts=True)
+        bucket_profile = keys // 10
+        bucket_tier = (keys % 10) // 2
+        tender_units = np.where(keys % 2 == 1, inst.tender_age_units, 0)
+        buckets = self.new_nodes(len(keys), sizes)
+        flow_profiles = np.unique(bucket_profile)
+        profile_nodes = self.new_nodes(len(flow_profiles))
+        node_of_profile = dict(zip(flow_profiles.tolist(), profile_nodes.tolist(), strict=True))
+        self.arcs.add(buckets, self.SINK, sizes, 0)
+        first_bucket_arc = self.arcs.count
+        self.arcs.add(
+            buckets,
+            np.array([node_of_profile[p] for p in bucket_profile.tolist()], dtype=np.int64),
+            sizes,
+            -(self.bonus[bucket_tier] + tender_units),
+        )
+        pooled = np.bincount(bucket_profile, weights=sizes).astype(np.int64)
+        first_profile_arc = self.arcs.count
+        profile_attorneys: list[IntArray] = []
+        for profile, node in zip(flow_profiles.tolist(), profile_nodes.tolist(), strict=True):
+            klass = inst.classes[inst.class_of_flow_profile[profile]]
+            room = self.with_room(klass.attorneys)
+            attorneys = klass.attorneys[room].astype(np.int64)
+            self.arcs.add(
+                node,
+                self.attorney_nodes[attorneys],
+                np.minimum(self.capacity[attorneys], pooled[profile]),
+                -klass.attorney_units[room],
+            )
+            profile_attorneys.append(attorneys)
+
+        def read(flows: IntArray, attorney_of: IndexArray) -> None:
+            # Each bucket's first `flow` children (earliest hearing, then id) are matched; they
+            # take their profile's places in order, attorneys by id.
+            matched = flows[first_bucket_arc : first_bucket_arc + len(keys)]
+            order = np.lexsort((children, inst.hearing_key[children], bucket_of))
+            rank = np.arange(len(order)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            chosen = children[order][rank < matched[bucket_of[order]]]
+            chosen = chosen[
+                np.lexsort(
+                    (
+                        chosen,
+                        inst.hearing_key[chosen],
+                        inst.tier[chosen],
+                        profile_of_class[inst.child_class[chosen]],
+                    )
+                )
+            ]
+            attorneys = np.concatenate(profile_attorneys) if profile_attorneys else np.zeros(0)
+            given = flows[first_profile_arc : first_profile_arc + len(attorneys)]
+            attorney_of[chosen] = _hand_out(chosen, attorneys.astype(np.int64), given)
+
+        self.readers.append(read)
+
+    def add_hub(self, members: IndexArray) -> None:
+        """A sibling group of one class: a node per member into a hub with the group's arcs."""
+        inst = self.inst
+        member_nodes = self.new_nodes(len(members), 1)
+        hub = self.new_nodes(1)[0]
+        self.arcs.add(member_nodes, self.SINK, 1, 0, self._prefers(members, -1))
+        first_member_arc = self.arcs.count
+        self.arcs.add(
+            member_nodes,
+            hub,
+            1,
+            -(self.bonus[inst.tier[members]] + inst.tender_units[members]),
+        )
+        options, fit = inst.eligible(int(members[0]))
+        room = self.with_room(options)
+        attorneys = options[room].astype(np.int64)
+        fit = fit[room] - inst.tender_units[members[0]]
+        first_hub_arc = self.arcs.count
+        preferred = self.prefer.get(int(members[0]), NO_PREFERENCE)
+        self.arcs.add(
+            hub,
+            self.attorney_nodes[attorneys],
+            np.minimum(self.capacity[attorneys], len(members)),
+            -fit,
+            (attorneys == preferred).astype(np.int64),
+        )
+
+        def read(flows: IntArray, attorney_of: IndexArray) -> None:
+            entered = flows[first_member_arc : first_member_arc + len(members)] > 0
+            chosen = members[entered]
+            chosen = chosen[np.lexsort((chosen, inst.hearing_key[chosen], inst.tier[chosen]))]
+            given = flows[first_hub_arc : first_hub_arc + len(attorneys)]
+            attorney_of[chosen] = _hand_out(chosen, attorneys, given)
+
+        self.readers.append(read)
+
+    def add_own(self, children: IndexArray) -> None:
+        """Children with arcs of their own: conflicts or refusals, or siblings of mixed classes."""
+        inst = self.inst
+        nodes = self.new_nodes(len(children), 1)
+        self.arcs.add(nodes, self.SINK, 1, 0, self._prefers(children, -1))
+        first = self.arcs.count
+        arc_children: list[IntArray] = []
+        arc_attorneys: list[IntArray] = []
+        for node, child in zip(nodes.tolist(), children.tolist(), strict=True):
+            options, fit = inst.eligible(child)
+            room = self.with_room(options)
+            attorneys, fit = options[room].astype(np.int64), fit[room]
+            self.arcs.add(
+                node,
+                self.attorney_nodes[attorneys],
+                1,
+                -(self.bonus[inst.tier[child]] + fit),
+                (attorneys == self.prefer.get(child, NO_PREFERENCE)).astype(np.int64),
+            )
+            arc_children.append(np.full(len(attorneys), child, dtype=np.int64))
+            arc_attorneys.append(attorneys)
+
+        def read(flows: IntArray, attorney_of: IndexArray) -> None:
+            if not arc_children:
+                return
+            child_of_arc = np.concatenate(arc_children)
+            used = flows[first : first + len(child_of_arc)] > 0
+            attorney_of[child_of_arc[used]] = np.concatenate(arc_attorneys)[used]
+
+        self.readers.append(read)
+
+    def add_attorneys(self, most_places: int) -> None:
+        """Attorney nodes, each with one arc per free place to the sink, of increasing cost:
+        the flow fills the cheap places first."""
+        inst = self.inst
+        self.attorney_nodes[:] = self.new_nodes(len(inst.attorneys))
+        places = np.minimum(self.capacity, most_places)
+        with_room = np.flatnonzero(places > 0)
+        per = places[with_room]
+        step = np.arange(int(per.sum()), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
+        base = inst.current_load[with_room] + self.load_before[with_room]
+        self.arcs.add(
+            np.repeat(self.attorney_nodes[with_room], per),
+            self.SINK,
+            1,
+            inst.load_units_per_case * (np.repeat(base, per) + step),
+        )
+
+    def _prefers(self, children: IndexArray, choice: int) -> IntArray:
+        return np.array(
+            [self.prefer.get(c, NO_PREFERENCE) == choice for c in children.tolist()],
+            dtype=np.int64,
+        ).reshape(len(children))
+
+    def solve(self) -> tuple[IndexArray, int, float]:
+        """Attorney per child, the true optimal cost, and the solve time."""
+        solver = min_cost_flow.SimpleMinCostFlow()
+        self.arcs.into(solver)
+        supplies = np.zeros(self.node_count, dtype=np.int64)
+        for nodes, values in zip(self.supply_nodes, self.supply_values, strict=True):
+            supplies[nodes] = values
+        supplies[self.SINK] = -int(supplies.sum())
+        solver.set_nodes_supplies(np.arange(self.node_count, dtype=np.int64), supplies)
+        started = time.perf_counter()
+        status = solver.solve()
+        solve_s = time.perf_counter() - started
+        if status != solver.OPTIMAL:
+            raise RuntimeError(f"min-cost flow ended with status {status!r}; this is an engine bug")
+        flows = solver.flows(np.arange(self.arcs.count, dtype=np.int64))
+        attorney_of = np.full(len(self.inst.children), -1, dtype=np.int32)
+        for read in self.readers:
+            read(flows, attorney_of)
+        return attorney_of, -(-int(solver.optimal_cost()) // self.arcs.scale), solve_s
+
+
 def solve_flow(
     inst: Instance,
     bonus: IntArray,
@@ -89,155 +309,34 @@ def solve_flow(
 
     capacity: places per attorney available to these children; load_before: new cases already
     given to each attorney in this run, so the load steps continue from there. prefer: child ->
-    attorney; among equally good assignments, the flow gives as many of these children as it
-    can their preferred attorney (used to keep siblings together where it costs nothing).
+    attorney, or -1 for none; among equally good assignments, the flow gives as many of these
+    children as it can what they prefer (used to keep siblings together where it costs nothing).
+    A sibling group takes part whole or not at all.
     """
     started = time.perf_counter()
-    n_children = len(inst.children)
-    n_attorneys = len(inst.attorneys)
     capacity = np.where(inst.available, capacity, 0)
+    builder = _FlowBuilder(inst, bonus, capacity, load_before, prefer or {})
+    builder.add_attorneys(most_places=int(taking_part.sum()))
 
-    own_node = taking_part & (inst.group_of >= 0)
+    own = taking_part & (inst.group_of >= 0)
     if inst.excluded:
-        own_node[list(inst.excluded)] = True
-        own_node &= taking_part
-    pooled = taking_part & ~own_node
-
-    usable = [klass.attorneys[capacity[klass.attorneys] > 0] for klass in inst.classes]
-    class_has_room = np.array([len(a) > 0 for a in usable], dtype=np.bool_)
-    if len(inst.classes):
-        pooled &= class_has_room[inst.child_class]
-    pooled_children = np.flatnonzero(pooled)
-
-    # Buckets: one node per (class, tier, tender age) of pooled children.
-    bucket_key = (
-        inst.child_class[pooled_children].astype(np.int64) * 10
-        + inst.tier[pooled_children] * 2
-        + inst.tender[pooled_children]
-    )
-    bucket_keys, bucket_of, bucket_sizes = np.unique(
-        bucket_key, return_inverse=True, return_counts=True
-    )
-    bucket_class = (bucket_keys // 10).astype(np.int64)
-    bucket_tier = (bucket_keys % 10) // 2
-    bucket_tender = bucket_keys % 2 == 1
-    own_children = np.flatnonzero(own_node)
-
-    flow_classes = np.unique(bucket_class)
-    class_node_of = np.full(len(inst.classes), -1, dtype=np.int64)
-    sink = 0
-    first_bucket = 1
-    first_own = first_bucket + len(bucket_keys)
-    first_class = first_own + len(own_children)
-    class_node_of[flow_classes] = first_class + np.arange(len(flow_classes))
-    first_attorney = first_class + len(flow_classes)
-    n_nodes = first_attorney + n_attorneys
-
-    prefer = prefer or {}
-    arcs = _Arcs(scale=len(prefer) + 1)
-    bucket_nodes = first_bucket + np.arange(len(bucket_keys), dtype=np.int64)
-    tender_units = np.where(bucket_tender, int(inst.tender_units.max(initial=0)), 0)
-    arcs.add(bucket_nodes, np.int64(sink), bucket_sizes, np.int64(0))
-    bucket_arc = arcs.add(
-        bucket_nodes,
-        class_node_of[bucket_class],
-        bucket_sizes,
-        -(bonus[bucket_tier] + tender_units),
-    )
-
-    own_nodes = first_own + np.arange(len(own_children), dtype=np.int64)
-    arcs.add(own_nodes, np.int64(sink), np.int64(1), np.int64(0))
-    own_arc_child: list[IntArray] = []
-    own_arc_attorney: list[IntArray] = []
-    own_first = arcs.count
-    for node, child in zip(own_nodes.tolist(), own_children.tolist(), strict=True):
-        attorneys, fit = inst.eligible(child)
-        room = capacity[attorneys] > 0
-        attorneys, fit = attorneys[room], fit[room]
-        arcs.add(
-            np.int64(node),
-            first_attorney + attorneys.astype(np.int64),
-            np.int64(1),
-            -(bonus[inst.tier[child]] + fit),
-            attorneys == prefer.get(child, -1),
-        )
-        own_arc_child.append(np.full(len(attorneys), child, dtype=np.int64))
-        own_arc_attorney.append(attorneys.astype(np.int64))
-
-    pooled_per_class = np.bincount(bucket_class, weights=bucket_sizes, minlength=len(inst.classes))
-    class_first = arcs.count
-    class_arc_attorney: list[IntArray] = []
-    for k in flow_classes.tolist():
-        klass = inst.classes[k]
-        room = capacity[klass.attorneys] > 0
-        attorneys = klass.attorneys[room].astype(np.int64)
-        arcs.add(
-            np.int64(class_node_of[k]),
-            first_attorney + attorneys,
-            np.minimum(capacity[attorneys], int(pooled_per_class[k])),
-            -klass.attorney_units[room],
-        )
-        class_arc_attorney.append(attorneys)
-
-    # One arc per free place, costs increasing: the flow fills the cheap places first.
-    places = np.minimum(capacity, int(taking_part.sum()))
-    with_room = np.flatnonzero(places > 0)
-    per = places[with_room]
-    step = np.arange(int(per.sum()), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
-    arcs.add(
-        first_attorney + np.repeat(with_room, per).astype(np.int64),
-        np.int64(sink),
-        np.int64(1),
-        inst.load_units_per_case
-        * (np.repeat(inst.current_load[with_room] + load_before[with_room], per) + step),
-    )
-
-    solver = min_cost_flow.SimpleMinCostFlow()
-    arcs.into(solver)
-    supplies = np.zeros(n_nodes, dtype=np.int64)
-    supplies[bucket_nodes] = bucket_sizes
-    supplies[own_nodes] = 1
-    supplies[sink] = -int(bucket_sizes.sum()) - len(own_children)
-    solver.set_nodes_supplies(np.arange(n_nodes, dtype=np.int64), supplies)
+        own[list(inst.excluded)] = True
+        own &= taking_part
+    for g, members in enumerate(inst.groups):
+        if taking_part[members[0]] and inst.hub_group[g]:
+            builder.add_hub(members)
+            own[members] = False
+    builder.add_own(np.flatnonzero(own).astype(np.int32))
+    pooled = taking_part & (inst.group_of < 0)
+    if inst.excluded:
+        pooled[list(inst.excluded)] = False
+    builder.add_pools(np.flatnonzero(pooled).astype(np.int32))
     built = time.perf_counter()
-    status = solver.solve()
-    solved = time.perf_counter()
-    if status != solver.OPTIMAL:
-        raise RuntimeError(f"min-cost flow ended with status {status!r}; this is an engine bug")
-    flows = solver.flows(np.arange(arcs.count, dtype=np.int64))
-
-    attorney_of = np.full(n_children, -1, dtype=np.int32)
-    if own_arc_child:
-        child_of_arc = np.concatenate(own_arc_child)
-        attorney_of_arc = np.concatenate(own_arc_attorney)
-        used = flows[own_first : own_first + len(child_of_arc)] > 0
-        attorney_of[child_of_arc[used]] = attorney_of_arc[used]
-
-    # Pooled children: take each bucket's first `flow` children (earliest hearing, then id),
-    # then hand the class's places out in order, attorneys by id.
-    if len(pooled_children):
-        matched_in_bucket = flows[bucket_arc : bucket_arc + len(bucket_keys)]
-        order = np.lexsort((pooled_children, inst.hearing_key[pooled_children], bucket_of))
-        ranked = pooled_children[order]
-        rank_in_bucket = np.arange(len(order)) - np.repeat(
-            np.cumsum(bucket_sizes) - bucket_sizes, bucket_sizes
-        )
-        chosen = ranked[rank_in_bucket < matched_in_bucket[bucket_of[order]]]
-        chosen = chosen[
-            np.lexsort(
-                (chosen, inst.hearing_key[chosen], inst.tier[chosen], inst.child_class[chosen])
-            )
-        ]
-        all_attorneys = np.concatenate(class_arc_attorney)
-        class_flows = flows[class_first : class_first + len(all_attorneys)]
-        places_given = np.repeat(all_attorneys, class_flows)
-        if len(places_given) != len(chosen):
-            raise RuntimeError("flow conservation broken between buckets and classes (engine bug)")
-        attorney_of[chosen] = places_given
+    attorney_of, cost, solve_s = builder.solve()
     return FlowSolution(
         attorney_of=attorney_of,
-        cost=-(-int(solver.optimal_cost()) // arcs.scale),
-        arcs=arcs.count,
+        cost=cost,
+        arcs=builder.arcs.count,
         build_s=built - started,
-        solve_s=solved - built,
+        solve_s=solve_s,
     )

@@ -88,3 +88,7 @@ class MatchResult:
     children_per_tier: Mapping[Tier, int] | None = None
     # the tier bonus used in objective and bound, in points per matched child of each tier
     tier_bonus: Mapping[Tier, float] | None = None
+    # children per tier matched by the bound's assignment (the flow relaxation unless proven):
+    # when equal to matched_per_tier, the counts in every tier are proven best even if the fit
+    # is not (status FEASIBLE with a gap in fit only)
+    bound_matched_per_tier: Mapping[Tier, int] | None = None

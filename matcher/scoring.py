@@ -28,6 +28,7 @@ _MAX_SAFE_COST = 2**62
 class Objective:
     units: int  # tier bonuses plus fit, in 1/100 point
     fit_units: int
+    matched_per_tier: dict[Tier, int]
 
     def points(self) -> float:
         return self.units / UNITS_PER_POINT
@@ -75,7 +76,9 @@ def objective(inst: Instance, attorney_of: IndexArray, bonus: IntArray) -> Objec
     fit = sum(inst.pair_units(int(c), int(attorney_of[c])) for c in matched)
     fit -= int(load_units(inst, attorney_of).sum())
     bonuses = int(bonus[inst.tier[matched]].sum())
-    return Objective(units=bonuses + fit, fit_units=fit)
+    return Objective(
+        units=bonuses + fit, fit_units=fit, matched_per_tier=matched_per_tier(inst, attorney_of)
+    )
 
 
 def matched_per_tier(inst: Instance, attorney_of: IndexArray) -> dict[Tier, int]:

@@ -31,7 +31,7 @@ from .scoring import costs_fit, objective, tier_bonus
 # Up to this many eligible pairs, a relaxation that splits siblings is solved exactly as a whole.
 FULL_MODEL_MAX_PAIRS = 20_000
 # Flow re-solves that steer split siblings together among equally good assignments.
-TIE_BREAK_ROUNDS = 2
+TIE_BREAK_ROUNDS = 3
 # Best common attorneys (by fit) offered to each split sibling group in the repair.
 REPAIR_ATTORNEYS_PER_GROUP = 3
 
@@ -61,8 +61,8 @@ def solve(
 
     attorney_of = relaxed.attorney_of
     split = split_groups(inst, attorney_of)
-    for _ in range(TIE_BREAK_ROUNDS):
-        prefer = _preferred_attorneys(inst, attorney_of)
+    for round_number in range(TIE_BREAK_ROUNDS):
+        prefer = _preferences(inst, attorney_of, round_number)
         if not split or not costs_fit(inst, bonus, len(prefer) + 1):
             break
         again = solve_flow(inst, bonus, everyone, capacity, np.zeros_like(capacity), prefer)
@@ -70,9 +70,8 @@ def solve(
         if again.cost != relaxed.cost:
             raise RuntimeError("a tie-break changed the flow's optimal cost (engine bug)")
         split_again = split_groups(inst, again.attorney_of)
-        if len(split_again) >= len(split):
-            break
-        attorney_of, split = again.attorney_of, split_again
+        if len(split_again) <= len(split):
+            attorney_of, split = again.attorney_of, split_again
     proven = True
     if split:
         siblings_started = time.perf_counter()
@@ -101,18 +100,16 @@ def solve(
     return result
 
 
-def _preferred_attorneys(inst: Instance, attorney_of: IndexArray) -> dict[int, int]:
-    """For each sibling group with a member placed: the attorney holding most of its members
-    (then the one with most free places, then the lowest id), for every member."""
+def _preferences(inst: Instance, attorney_of: IndexArray, round_number: int) -> dict[int, int]:
+    """What each sibling should get, all members alike: a group together stays as it is; a split
+    group is steered to one of the places its members are (an attorney or none), the one holding
+    most of them first, then (later rounds) the others in turn."""
     prefer: dict[int, int] = {}
     for members in inst.groups:
-        placed = attorney_of[members]
-        placed = placed[placed >= 0]
-        if not len(placed):
-            continue
-        attorneys, counts = np.unique(placed, return_counts=True)
-        best = np.lexsort((attorneys, -inst.free_capacity[attorneys], -counts))[0]
-        prefer.update(dict.fromkeys(members.tolist(), int(attorneys[best])))
+        where, held = np.unique(attorney_of[members], return_counts=True)
+        order = np.lexsort((where, -np.where(where >= 0, inst.free_capacity[where], 0), -held))
+        choice = int(where[order[round_number % len(where) if len(where) > 1 else 0]])
+        prefer.update(dict.fromkeys(members.tolist(), choice))
     return prefer
 
 

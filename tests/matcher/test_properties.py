@@ -76,6 +76,8 @@ def test_repair_at_scale_is_valid_and_honest(problem: MatchProblem) -> None:
     if result.status is SolveStatus.OPTIMAL:
         assert found[:4] == best[:4]
         assert found[4] == pytest.approx(best[4], abs=tolerance)
+    if result.bound_matched_per_tier == result.matched_per_tier:  # counts claimed proven
+        assert found[:4] == best[:4]
     assert result.bound is not None and result.gap is not None and result.gap >= 0
     assert result.bound >= weighted(result, best) - tolerance
     assert result.objective == pytest.approx(weighted(result, found), abs=tolerance)
