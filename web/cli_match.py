@@ -1,4 +1,4 @@
-"""`counselmatch match`: one matching run now, as the nightly job does it."""
+"""`counselmatch match` (one matching run now) and `counselmatch scheduler` (the clock)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import date, datetime
 import click
 from flask.cli import with_appcontext
 
+from jobs.clock import build_scheduler, describe_schedule, load_schedule, run_clock
 from jobs.matching import DEFAULT_TIME_LIMIT_S, RunOutcome, run_match
 from jobs.runlock import RunInProgress
 from matcher.rules import Tier
@@ -74,3 +75,22 @@ def match_command(as_of: datetime | None, dry_run: bool, time_limit_s: float) ->
     click.echo(f"{title} as of {run_date.isoformat()}:")
     for line in describe(outcome):
         click.echo("  " + line)
+
+
+@click.command("scheduler")
+@click.option(
+    "--print-schedule", is_flag=True, help="Print the next run times of each job and exit."
+)
+@with_appcontext
+def scheduler_command(print_schedule: bool) -> None:
+    """The clock process: runs the nightly match and the daily report snapshot on schedule.
+
+    Run exactly one (the `clock:` line of the Procfile); stop it with SIGTERM or Ctrl-C.
+    """
+    database = get_db()
+    if print_schedule:
+        scheduler = build_scheduler(database, load_schedule(database))
+        for line in describe_schedule(scheduler):
+            click.echo(line)
+        return
+    run_clock(database)
