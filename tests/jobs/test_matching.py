@@ -1,5 +1,6 @@
 """Whole runs on a realistic database: load, the real solver, save; and what a failed run leaves."""
 
+import logging
 from datetime import date
 
 import pandas as pd
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from fixtures.demo import csv_text, generate
 from jobs.matching import run_match
 from matcher.rules import Tier
-from models import Match, MatchRun, MatchStatus, RunStatus, UnmatchedChild
+from models import Child, Match, MatchRun, MatchStatus, RunStatus, UnmatchedChild
 from models.csv_formats import CsvKind
 from models.imports import import_csv
 from models.matching import load_problem
@@ -138,3 +139,23 @@ def test_proposals_unmatched_and_runs_export_after_a_run(demo_db, runner, tmp_pa
     runs = pd.read_csv(files["runs"], dtype=str, keep_default_na=False)
     assert runs.loc[0, "run_id"] == str(outcome.run_id) and runs.loc[0, "status"] == "succeeded"
     assert int(runs.loc[0, "matched_t1"]) == outcome.result.matched_per_tier[Tier.T1]
+
+
+def test_run_logs_are_one_line_per_stage_and_name_no_child(demo_db, caplog):
+    with demo_db.session() as session:
+        people = session.execute(select(Child.first_name, Child.last_name, Child.a_number)).all()
+    caplog.set_level(logging.INFO)
+
+    run_match(demo_db, as_of=AS_OF, trigger="command")
+
+    stages = [r.getMessage() for r in caplog.records if r.name == "counselmatch.match"]
+    assert [line.split(" stage=")[1].split()[0] for line in stages] == [
+        "load",
+        "solve",
+        "baseline",
+        "save",
+    ]
+    everything = "\n".join(r.getMessage() for r in caplog.records)
+    for first_name, last_name, a_number in people:
+        assert f"{first_name} {last_name}" not in everything
+        assert a_number is None or a_number not in everything
