@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, exists, func, insert, literal, select, update
+from sqlalchemy import CursorResult, and_, exists, func, insert, literal, select, true, update
 from sqlalchemy.orm import Session
 
 from matcher.problem import AttorneyInput, ChildInput, CourtInput, MatchProblem, MatchSettings
@@ -53,22 +53,33 @@ def _grouped(rows: Iterable[tuple[int, Any]]) -> dict[int, list[Any]]:
     return grouped
 
 
-def held_slots_by_attorney(session: Session) -> dict[int, int]:
+def _only(column: Any, ids: Collection[int] | None) -> Any:
+    """A WHERE clause keeping the rows of `ids` (every row when `ids` is None)."""
+    return true() if ids is None else column.in_(ids)
+
+
+def held_slots_by_attorney(
+    session: Session, attorney_ids: Collection[int] | None = None
+) -> dict[int, int]:
     """Accepted cases plus confirmed offers per attorney: the slots matches hold."""
     rows = session.execute(
         select(Match.attorney_id, func.count())
-        .where(Match.status.in_(CAPACITY_HOLDING_STATUSES))
+        .where(Match.status.in_(CAPACITY_HOLDING_STATUSES), _only(Match.attorney_id, attorney_ids))
         .group_by(Match.attorney_id)
     )
     return {attorney_id: count for attorney_id, count in rows}
 
 
-def load_children(session: Session) -> tuple[ChildInput, ...]:
-    """Open children without an accepted case or a confirmed offer."""
+def _child_inputs(
+    session: Session, *, where: Any = None, child_ids: Collection[int] | None = None
+) -> tuple[ChildInput, ...]:
+    """The engine's view of the children `where` selects, or of `child_ids`, by id."""
+    condition = where if where is not None else _only(Child.id, child_ids)
     other_languages = _grouped(
         session.execute(
             select(ChildLanguage.child_id, Language.code)
             .join(Language, Language.id == ChildLanguage.language_id)
+            .where(_only(ChildLanguage.child_id, child_ids))
             .order_by(ChildLanguage.child_id, Language.code)
         )
     )
@@ -84,7 +95,7 @@ def load_children(session: Session) -> tuple[ChildInput, ...]:
             Child.sibling_group_id,
         )
         .join(Language, Language.id == Child.primary_language_id)
-        .where(Child.case_status == CaseStatus.OPEN, ~_child_is_spoken_for())
+        .where(condition)
         .order_by(Child.id)
     )
     children = []
@@ -105,28 +116,39 @@ def load_children(session: Session) -> tuple[ChildInput, ...]:
     return tuple(children)
 
 
-def load_attorneys(session: Session) -> tuple[AttorneyInput, ...]:
-    """Active attorneys, with their free capacity net of accepted and confirmed matches."""
+def load_children(session: Session) -> tuple[ChildInput, ...]:
+    """Open children without an accepted case or a confirmed offer."""
+    return _child_inputs(
+        session, where=and_(Child.case_status == CaseStatus.OPEN, ~_child_is_spoken_for())
+    )
+
+
+def load_attorneys(
+    session: Session, attorney_ids: Collection[int] | None = None
+) -> tuple[AttorneyInput, ...]:
+    """Active attorneys (all, or those of `attorney_ids`), with their free capacity net of
+    accepted and confirmed matches."""
     languages = _grouped(
         (attorney_id, (code, LanguageLevel(level)))
         for attorney_id, code, level in session.execute(
             select(AttorneyLanguage.attorney_id, Language.code, AttorneyLanguage.level)
             .join(Language, Language.id == AttorneyLanguage.language_id)
+            .where(_only(AttorneyLanguage.attorney_id, attorney_ids))
             .order_by(AttorneyLanguage.attorney_id, Language.code)
         )
     )
     courts = _grouped(
         session.execute(
-            select(AttorneyCourt.attorney_id, AttorneyCourt.court_id).order_by(
-                AttorneyCourt.attorney_id, AttorneyCourt.court_id
-            )
+            select(AttorneyCourt.attorney_id, AttorneyCourt.court_id)
+            .where(_only(AttorneyCourt.attorney_id, attorney_ids))
+            .order_by(AttorneyCourt.attorney_id, AttorneyCourt.court_id)
         )
     )
     states = _grouped(
         session.execute(
-            select(AttorneyState.attorney_id, AttorneyState.state).order_by(
-                AttorneyState.attorney_id, AttorneyState.state
-            )
+            select(AttorneyState.attorney_id, AttorneyState.state)
+            .where(_only(AttorneyState.attorney_id, attorney_ids))
+            .order_by(AttorneyState.attorney_id, AttorneyState.state)
         )
     )
     expertise = _grouped(
@@ -134,18 +156,20 @@ def load_attorneys(session: Session) -> tuple[AttorneyInput, ...]:
         for attorney_id, case_type, level in session.execute(
             select(
                 AttorneyExpertise.attorney_id, AttorneyExpertise.case_type, AttorneyExpertise.level
-            ).order_by(AttorneyExpertise.attorney_id, AttorneyExpertise.case_type)
+            )
+            .where(_only(AttorneyExpertise.attorney_id, attorney_ids))
+            .order_by(AttorneyExpertise.attorney_id, AttorneyExpertise.case_type)
         )
     )
     leave = _grouped(
         (attorney_id, (start, end))
         for attorney_id, start, end in session.execute(
-            select(LeavePeriod.attorney_id, LeavePeriod.start_date, LeavePeriod.end_date).order_by(
-                LeavePeriod.attorney_id, LeavePeriod.start_date
-            )
+            select(LeavePeriod.attorney_id, LeavePeriod.start_date, LeavePeriod.end_date)
+            .where(_only(LeavePeriod.attorney_id, attorney_ids))
+            .order_by(LeavePeriod.attorney_id, LeavePeriod.start_date)
         )
     )
-    held = held_slots_by_attorney(session)
+    held = held_slots_by_attorney(session, attorney_ids)
     rows = session.execute(
         select(
             Attorney.id,
@@ -157,7 +181,7 @@ def load_attorneys(session: Session) -> tuple[AttorneyInput, ...]:
             Attorney.home_latitude,
             Attorney.home_longitude,
         )
-        .where(Attorney.active.is_(True))
+        .where(Attorney.active.is_(True), _only(Attorney.id, attorney_ids))
         .order_by(Attorney.id)
     )
     attorneys = []
@@ -187,6 +211,36 @@ def load_problem(
     session: Session, as_of: date, settings: MatchSettings | None = None
 ) -> MatchProblem:
     """Everything the engine needs, read in one transaction, as of `as_of`."""
+    return _problem(session, as_of, load_children(session), load_attorneys(session), None, settings)
+
+
+def load_child_problem(
+    session: Session,
+    as_of: date,
+    child_id: int,
+    attorney_ids: Collection[int] | None = None,
+    settings: MatchSettings | None = None,
+) -> MatchProblem:
+    """One child, whatever its case status or matches, with the active attorneys (all, or those
+    of `attorney_ids`): what a decision about this child re-checks with the engine's rules.
+
+    The caller judges the child's own state (closed case, an offer already confirmed), which
+    `load_problem` leaves out before the engine sees it. No such child: a problem without one.
+    """
+    children = _child_inputs(session, child_ids=[child_id])
+    return _problem(
+        session, as_of, children, load_attorneys(session, attorney_ids), [child_id], settings
+    )
+
+
+def _problem(
+    session: Session,
+    as_of: date,
+    children: tuple[ChildInput, ...],
+    attorneys: tuple[AttorneyInput, ...],
+    child_ids: Collection[int] | None,
+    settings: MatchSettings | None,
+) -> MatchProblem:
     courts = tuple(
         CourtInput(id=i, code=code, state=state, latitude=lat, longitude=lon)
         for i, code, state, lat, lon in session.execute(
@@ -195,18 +249,20 @@ def load_problem(
             )
         )
     )
-    children = load_children(session)
-    attorneys = load_attorneys(session)
     conflicts = frozenset(
         (child_id, attorney_id)
         for child_id, attorney_id in session.execute(
-            select(Conflict.child_id, Conflict.attorney_id)
+            select(Conflict.child_id, Conflict.attorney_id).where(
+                _only(Conflict.child_id, child_ids)
+            )
         )
     )
     refused = frozenset(
         (child_id, attorney_id)
         for child_id, attorney_id in session.execute(
-            select(Match.child_id, Match.attorney_id).where(Match.status.in_(REFUSED_STATUSES))
+            select(Match.child_id, Match.attorney_id).where(
+                Match.status.in_(REFUSED_STATUSES), _only(Match.child_id, child_ids)
+            )
         )
     )
     codes = {code for child in children for code in child.languages} | {

@@ -1,0 +1,650 @@
+"""Coordinators' decisions on matches: confirm, reject, match by hand, correct a child's languages.
+
+Pure database logic in the caller's transaction (`with session.begin():`); every decision is
+recorded as a `MatchEvent` (who, when, why) and in the audit trail, whose details never hold child
+names, A-numbers or free text.
+
+Confirming re-checks the pair at that moment with the engine's own rules (`matcher.eligibility`,
+fed by `models.matching.load_child_problem`), so a proposal made last night cannot over-fill an
+attorney, or reach a child whose language was corrected since. Two coordinators confirming the
+last slot of one attorney at once are serialised by a lock taken before anything is read:
+exactly one succeeds, the other is told why not. A refused decision raises `DecisionRefused`
+before writing anything, so the caller's transaction changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+import numpy as np
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from matcher.eligibility import COURT_NONE, Instance
+from matcher.explain import CASE_TYPE_NAMES, Explainer
+from matcher.result import Proposal
+from matcher.rules import ExpertiseLevel, tier_for
+
+from . import audit
+from .base import utcnow
+from .entities import (
+    Attorney,
+    CaseStatus,
+    Child,
+    ChildLanguage,
+    Language,
+    Match,
+    MatchEvent,
+    MatchStatus,
+    User,
+)
+from .matching import REFUSED_STATUSES, load_child_problem
+from .queries import CAPACITY_HOLDING_STATUSES, attorney_load
+
+# Why a coordinator rejects a proposal: code -> label. "other" needs a note.
+REJECTION_REASONS: dict[str, str] = {
+    "language": "Language not a real match",
+    "conflict": "Conflict of interest found",
+    "attorney_unsuitable": "Attorney unsuitable for this case",
+    "already_represented": "Child already represented",
+    "other": "Other",
+}
+NOTE_REQUIRED_FOR = frozenset({"other"})
+MAX_NOTE_LENGTH = 2000
+
+
+class Rule(StrEnum):
+    """What a decision can run into. The first four are the record's state, never overridden;
+    the others are the matching rules of DESIGN.md, which a manual match may override."""
+
+    NOT_AWAITING_REVIEW = "not_awaiting_review"
+    CHILD_CLOSED = "child_closed"
+    CHILD_SPOKEN_FOR = "child_spoken_for"
+    ATTORNEY_INACTIVE = "attorney_inactive"
+    COURT = "court"
+    LANGUAGE = "language"
+    EXPERTISE = "expertise"
+    DETAINED = "detained"
+    ON_LEAVE = "on_leave"
+    NO_FREE_SLOT = "no_free_slot"
+    CONFLICT = "conflict"
+    REFUSED_BEFORE = "refused_before"
+
+
+STATE_RULES = frozenset(
+    {Rule.NOT_AWAITING_REVIEW, Rule.CHILD_CLOSED, Rule.CHILD_SPOKEN_FOR, Rule.ATTORNEY_INACTIVE}
+)
+
+RULE_LABELS = {
+    Rule.COURT: "court (rule 1)",
+    Rule.LANGUAGE: "language (rule 2)",
+    Rule.EXPERTISE: "expertise (rule 3)",
+    Rule.ON_LEAVE: "on leave (rule 4)",
+    Rule.NO_FREE_SLOT: "free capacity (rule 4)",
+    Rule.CONFLICT: "conflict of interest (rule 5)",
+    Rule.REFUSED_BEFORE: "rejected or declined before (rule 5)",
+    Rule.DETAINED: "detained cases (rule 6)",
+}
+
+
+@dataclass(frozen=True)
+class Broken:
+    rule: Rule
+    message: str  # for the coordinator: names the attorney, never the child
+
+    @property
+    def overridable(self) -> bool:
+        return self.rule not in STATE_RULES
+
+
+class DecisionRefused(Exception):
+    """The decision does not hold now; nothing was changed. `reasons` says exactly why."""
+
+    def __init__(self, reasons: Sequence[Broken]) -> None:
+        if not reasons:
+            raise ValueError("DecisionRefused needs at least one reason")
+        self.reasons = tuple(reasons)
+        super().__init__("; ".join(reason.message for reason in self.reasons))
+
+    @property
+    def overridable(self) -> bool:
+        """True when a manual match could go ahead with a recorded override reason."""
+        return all(reason.overridable for reason in self.reasons)
+
+
+@dataclass(frozen=True)
+class PairCheck:
+    """A (child, attorney) pair judged now by the engine's rules and the records' state."""
+
+    child_id: int
+    attorney_id: int
+    broken: tuple[Broken, ...]
+    # the engine's score, parts and one-line reason; None when a rule fails
+    proposal: Proposal | None
+
+    @property
+    def eligible(self) -> bool:
+        return not self.broken
+
+    @property
+    def state_problems(self) -> tuple[Broken, ...]:
+        return tuple(b for b in self.broken if not b.overridable)
+
+    @property
+    def rule_problems(self) -> tuple[Broken, ...]:
+        return tuple(b for b in self.broken if b.overridable)
+
+
+# --- locking --------------------------------------------------------------------------------
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _lock(session: Session, attorney_id: object, child_id: object) -> None:
+    """Serialise decisions on one attorney's capacity and one child's offer.
+
+    PostgreSQL: lock the attorney row, then the child row (always in this order, so two
+    decisions never wait on each other in a cycle). SQLite locks the whole database for writing;
+    it must be taken by the transaction's first statement, a write: a transaction that read
+    first cannot wait for another writer (its snapshot would be stale: SQLITE_BUSY_SNAPSHOT),
+    while a first write waits (busy_timeout) and then sees what the other one committed.
+    `attorney_id`/`child_id` are ids or scalar subqueries.
+    """
+    if _is_sqlite(session):
+        # A write that changes nothing: its only purpose is the lock.
+        session.execute(
+            update(Attorney)
+            .where(Attorney.id == attorney_id)
+            .values(updated_at=Attorney.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        return
+    session.execute(select(Attorney.id).where(Attorney.id == attorney_id).with_for_update())
+    session.execute(select(Child.id).where(Child.id == child_id).with_for_update())
+
+
+def _lock_match(session: Session, match_id: int) -> Match:
+    """Lock the match's attorney and child, then read the match as it is now."""
+    of_match = select(Match.attorney_id).where(Match.id == match_id).scalar_subquery()
+    child_of_match = select(Match.child_id).where(Match.id == match_id).scalar_subquery()
+    _lock(session, of_match, child_of_match)
+    statement = select(Match).where(Match.id == match_id).execution_options(populate_existing=True)
+    if not _is_sqlite(session):
+        statement = statement.with_for_update()
+    match = session.scalars(statement).one_or_none()
+    if match is None:
+        raise LookupError(f"There is no match {match_id}; it may have been removed.")
+    return match
+
+
+# --- checking a pair ------------------------------------------------------------------------
+
+
+_STATUS_WORDS = {
+    MatchStatus.CONFIRMED: "confirmed",
+    MatchStatus.REJECTED: "rejected",
+    MatchStatus.SUPERSEDED: "replaced",
+    MatchStatus.ACCEPTED: "accepted by the attorney",
+    MatchStatus.DECLINED: "declined by the attorney",
+    MatchStatus.CLOSED: "closed",
+}
+
+
+def _describe_status(session: Session, match: Match) -> str:
+    """What happened to a match that is no longer awaiting review, from its last event."""
+    last = session.execute(
+        select(MatchEvent.at, MatchEvent.reason, User.email)
+        .outerjoin(User, User.id == MatchEvent.user_id)
+        .where(MatchEvent.match_id == match.id)
+        .order_by(MatchEvent.id.desc())
+        .limit(1)
+    ).one_or_none()
+    text = "this proposal is no longer awaiting review: it was " + _STATUS_WORDS.get(
+        match.status, match.status.value
+    )
+    if last is not None:
+        at, reason, email = last
+        if email:
+            text += f" by {email}"
+        text += f" on {at:%Y-%m-%d %H:%M} UTC"
+        if match.status == MatchStatus.SUPERSEDED and reason:
+            text += f" ({reason})"
+    return text
+
+
+def _child_state(session: Session, child_id: int) -> list[Broken]:
+    """A closed case, or an offer already confirmed or accepted: no new offer can be made."""
+    status = session.scalar(select(Child.case_status).where(Child.id == child_id))
+    if status is None:
+        raise LookupError(f"There is no child {child_id}; it may have been removed.")
+    problems = []
+    if status == CaseStatus.CLOSED:
+        problems.append(Broken(Rule.CHILD_CLOSED, "the child's case is closed"))
+    holding = session.execute(
+        select(Match.status, Attorney.name)
+        .join(Attorney, Attorney.id == Match.attorney_id)
+        .where(Match.child_id == child_id, Match.status.in_(CAPACITY_HOLDING_STATUSES))
+        .order_by(Match.id)
+        .limit(1)
+    ).one_or_none()
+    if holding is not None:
+        held_status, name = holding
+        if held_status == MatchStatus.ACCEPTED:
+            text = f"the child already has an attorney ({name} accepted the case)"
+        else:
+            text = f"the child already has a confirmed offer (to {name}, awaiting an answer)"
+        problems.append(Broken(Rule.CHILD_SPOKEN_FOR, text))
+    return problems
+
+
+def _capacity_text(session: Session, attorney_id: int, name: str, as_of: date) -> str:
+    load = attorney_load(session, attorney_id, as_of)
+    if load is None:  # the row was locked, so it is there; keep mypy and the reader sure
+        raise LookupError(f"There is no attorney {attorney_id}")
+    parts = []
+    if load.imported_active_cases:
+        parts.append(f"{load.imported_active_cases} active cases from the spreadsheet")
+    parts.append(f"{load.accepted_matches} accepted")
+    parts.append(f"{load.pending_offers} confirmed")
+    return f"attorney {name} now has no free slot (capacity {load.capacity}: {', '.join(parts)})"
+
+
+def _refusal_text(session: Session, child_id: int, attorney_id: int, name: str) -> str:
+    row = session.execute(
+        select(Match.status, Match.updated_at, Match.reason)
+        .where(
+            Match.child_id == child_id,
+            Match.attorney_id == attorney_id,
+            Match.status.in_(REFUSED_STATUSES),
+        )
+        .order_by(Match.id.desc())
+        .limit(1)
+    ).one()
+    status, at, reason = row
+    who = "by a coordinator" if status == MatchStatus.REJECTED else f"by {name}"
+    verb = "rejected" if status == MatchStatus.REJECTED else "declined"
+    text = f"this pair was {verb} earlier {who} on {at:%Y-%m-%d}"
+    return text + (f" ({reason})" if reason else "")
+
+
+def _engine_rules(
+    session: Session, child_id: int, attorney_id: int, name: str, as_of: date
+) -> tuple[list[Broken], Proposal | None]:
+    """The matching rules 1-6 for one pair, as the engine applies them in a nightly run."""
+    problem = load_child_problem(session, as_of, child_id, [attorney_id])
+    inst = Instance(problem)
+    child, attorney = 0, 0
+    klass = inst.classes[inst.child_class[child]]
+    court = inst.courts[klass.court]
+    names = problem.language_names
+    broken: list[Broken] = []
+    if inst.court_mode[klass.court, attorney] == COURT_NONE:
+        km = inst.distance_km[klass.court, attorney]
+        where = "home location unknown" if np.isnan(km) else f"{km:.0f} km from the court"
+        broken.append(
+            Broken(
+                Rule.COURT,
+                f"attorney {name} does not serve court {court.code} (not listed, not within the "
+                f"{inst.attorneys[attorney].travel_radius_km:.0f} km travel radius: {where}; "
+                f"no remote hearings in {court.state})",
+            )
+        )
+    if not inst.language_profile(klass.languages).ok[attorney]:
+        spoken = " or ".join(names.get(code, code) for code in klass.languages)
+        primary = names.get(klass.languages[0], klass.languages[0])
+        broken.append(
+            Broken(
+                Rule.LANGUAGE,
+                f"attorney {name} speaks no {spoken} and no interpreter is available for {primary}",
+            )
+        )
+    if not inst.expertise_ok(klass.case_type, klass.detained)[attorney]:
+        case = CASE_TYPE_NAMES[klass.case_type]
+        levels = dict(inst.attorneys[attorney].expertise)
+        if levels.get(klass.case_type) == ExpertiseLevel.MENTORED:
+            text = f"attorney {name} is a mentored volunteer in {case}, not for detained children"
+        else:
+            text = f"attorney {name} does not cover {case}"
+        broken.append(Broken(Rule.EXPERTISE, text))
+    if not inst.detained_ok(klass.detained)[attorney]:
+        broken.append(
+            Broken(Rule.DETAINED, f"the child is detained and {name} does not take detained cases")
+        )
+    if inst.on_leave[attorney]:
+        start, end = next(
+            (start, end) for start, end in inst.attorneys[attorney].leave if start <= as_of <= end
+        )
+        broken.append(
+            Broken(
+                Rule.ON_LEAVE,
+                f"attorney {name} is on leave on {as_of.isoformat()} "
+                f"({start.isoformat()} to {end.isoformat()})",
+            )
+        )
+    if inst.free_capacity[attorney] <= 0:
+        broken.append(Broken(Rule.NO_FREE_SLOT, _capacity_text(session, attorney_id, name, as_of)))
+    pair = (child_id, attorney_id)
+    if pair in problem.conflicts:
+        broken.append(
+            Broken(
+                Rule.CONFLICT, f"a conflict of interest is recorded between {name} and the child"
+            )
+        )
+    if pair in problem.refused:
+        broken.append(
+            Broken(Rule.REFUSED_BEFORE, _refusal_text(session, child_id, attorney_id, name))
+        )
+    eligible = attorney in inst.rule_eligible(child)[0]
+    if eligible == bool(broken):
+        raise RuntimeError(
+            f"pair ({child_id}, {attorney_id}): the engine says eligible={eligible} but the "
+            f"rule check found {[b.rule.value for b in broken]} (a rule is missing here)"
+        )
+    if broken:
+        return broken, None
+    explainer = Explainer(inst, np.array([attorney], dtype=np.int32))
+    return [], explainer.proposal(child, attorney, 1)
+
+
+def check_pair(
+    session: Session, child_id: int, attorney_id: int, as_of: date | None = None
+) -> PairCheck:
+    """Judge one pair now: the records' state, then the engine's rules 1-6 on `as_of` (today)."""
+    as_of = as_of or date.today()
+    broken = _child_state(session, child_id)
+    row = session.execute(
+        select(Attorney.name, Attorney.active).where(Attorney.id == attorney_id)
+    ).one_or_none()
+    if row is None:
+        raise LookupError(f"There is no attorney {attorney_id}; it may have been removed.")
+    name, active = row
+    if not active:
+        broken.append(Broken(Rule.ATTORNEY_INACTIVE, f"attorney {name} is no longer active"))
+        return PairCheck(child_id, attorney_id, tuple(broken), None)
+    rules, proposal = _engine_rules(session, child_id, attorney_id, name, as_of)
+    broken.extend(rules)
+    return PairCheck(child_id, attorney_id, tuple(broken), None if broken else proposal)
+
+
+@dataclass(frozen=True)
+class EligibleAttorney:
+    attorney_id: int
+    proposal: Proposal  # score, parts and reason as the engine would propose the pair
+
+
+def eligible_attorneys(
+    session: Session, child_id: int, as_of: date | None = None
+) -> list[EligibleAttorney]:
+    """Every attorney the engine would pair with the child now (rules 1-6, a free slot), best
+    fit first (as the engine scores a first new case), then by id."""
+    as_of = as_of or date.today()
+    problem = load_child_problem(session, as_of, child_id)
+    if not problem.children:
+        raise LookupError(f"There is no child {child_id}; it may have been removed.")
+    inst = Instance(problem)
+    attorneys, _fit = inst.rule_eligible(0)
+    explainer = Explainer(inst, np.full(1, -1, dtype=np.int32))
+    found = [
+        EligibleAttorney(inst.attorneys[a].id, explainer.proposal(0, a, 1))
+        for a in attorneys.tolist()
+    ]
+    found.sort(key=lambda e: (-e.proposal.score, e.attorney_id))
+    return found
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+def _move(
+    session: Session, match: Match, to: MatchStatus, user: User | None, reason: str | None
+) -> MatchEvent:
+    event = MatchEvent(
+        match_id=match.id,
+        from_status=match.status,
+        to_status=to,
+        at=utcnow(),
+        user_id=user.id if user is not None else None,
+        reason=reason,
+    )
+    session.add(event)
+    match.status = to
+    match.updated_at = event.at
+    session.flush()
+    return event
+
+
+def confirm(session: Session, match_id: int, user: User, as_of: date | None = None) -> Match:
+    """Confirm a proposal: the attorney is offered the case. Re-checks the pair first."""
+    match = _lock_match(session, match_id)
+    if match.status != MatchStatus.PROPOSED:
+        raise DecisionRefused([Broken(Rule.NOT_AWAITING_REVIEW, _describe_status(session, match))])
+    check = check_pair(session, match.child_id, match.attorney_id, as_of)
+    if not check.eligible:
+        raise DecisionRefused(check.broken)
+    event = _move(session, match, MatchStatus.CONFIRMED, user, "confirmed; offer sent")
+    audit.record(
+        session,
+        user,
+        "match_confirmed",
+        "match",
+        match.id,
+        child_id=match.child_id,
+        attorney_id=match.attorney_id,
+        run_id=match.run_id,
+        match_event_id=event.id,
+    )
+    return match
+
+
+def rejection_text(reason_code: str, note: str) -> str:
+    """The reason as stored on the match and its event: the label, then the coordinator's note."""
+    label = REJECTION_REASONS[reason_code]
+    return f"{label}: {note}" if note else label
+
+
+def reject(session: Session, match_id: int, user: User, reason_code: str, note: str = "") -> Match:
+    """Reject a proposal with a reason from REJECTION_REASONS (and a note; required for
+    "other"). The pair is never proposed again."""
+    note = note.strip()
+    if reason_code not in REJECTION_REASONS:
+        raise ValueError(
+            f"unknown rejection reason {reason_code!r}: use one of {', '.join(REJECTION_REASONS)}"
+        )
+    if reason_code in NOTE_REQUIRED_FOR and not note:
+        raise ValueError(f"a rejection for '{REJECTION_REASONS[reason_code]}' needs a note")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValueError(f"the note has {len(note)} characters; at most {MAX_NOTE_LENGTH}")
+    match = _lock_match(session, match_id)
+    if match.status != MatchStatus.PROPOSED:
+        raise DecisionRefused([Broken(Rule.NOT_AWAITING_REVIEW, _describe_status(session, match))])
+    text = rejection_text(reason_code, note)
+    event = _move(session, match, MatchStatus.REJECTED, user, text)
+    match.reason = text
+    audit.record(
+        session,
+        user,
+        "match_rejected",
+        "match",
+        match.id,
+        child_id=match.child_id,
+        attorney_id=match.attorney_id,
+        run_id=match.run_id,
+        reason_code=reason_code,
+        match_event_id=event.id,
+    )
+    return match
+
+
+def manual_match(
+    session: Session,
+    child_id: int,
+    attorney_id: int,
+    user: User,
+    override_reason: str | None = None,
+    as_of: date | None = None,
+) -> Match:
+    """Offer the child to the attorney by hand: a confirmed, manual match.
+
+    The same checks as `confirm`; a failing matching rule refuses the match unless
+    `override_reason` says why it may be overridden (recorded). A closed case, an offer the
+    child already holds or an inactive attorney are never overridden. Proposals still awaiting
+    review for the child are superseded by this match.
+    """
+    as_of = as_of or date.today()
+    override_reason = (override_reason or "").strip() or None
+    if override_reason is not None and len(override_reason) > MAX_NOTE_LENGTH:
+        raise ValueError(
+            f"the override reason has {len(override_reason)} characters; at most {MAX_NOTE_LENGTH}"
+        )
+    _lock(session, attorney_id, child_id)
+    check = check_pair(session, child_id, attorney_id, as_of)
+    if check.state_problems or (check.rule_problems and override_reason is None):
+        raise DecisionRefused(check.broken)
+    overridden = [b.rule.value for b in check.rule_problems]
+    child = session.execute(
+        select(Child.next_hearing_date, Child.detained).where(Child.id == child_id)
+    ).one()
+    now = utcnow()
+    proposal = check.proposal
+    match = Match(
+        child_id=child_id,
+        attorney_id=attorney_id,
+        run_id=None,
+        status=MatchStatus.CONFIRMED,
+        tier=int(proposal.tier if proposal else tier_for(child[0], child[1], as_of)),
+        score=proposal.score if proposal else None,
+        score_parts=dict(proposal.score_parts) if proposal else {},
+        explanation=(
+            proposal.why
+            if proposal
+            else "manual match overriding: " + "; ".join(b.message for b in check.rule_problems)
+        ),
+        manual=True,
+        reason=override_reason,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(match)
+    session.flush()
+    superseded = session.scalars(
+        select(Match)
+        .where(Match.child_id == child_id, Match.status == MatchStatus.PROPOSED)
+        .execution_options(populate_existing=True)
+    ).all()
+    for old in superseded:
+        _move(session, old, MatchStatus.SUPERSEDED, user, f"replaced by manual match {match.id}")
+        old.reason = f"replaced by manual match {match.id}"
+    if overridden:
+        reason = (
+            "manual match overriding "
+            + ", ".join(RULE_LABELS[b.rule] for b in check.rule_problems)
+            + f": {override_reason}"
+        )
+    else:
+        reason = "manual match" + (f": {override_reason}" if override_reason else "")
+    event = MatchEvent(
+        match_id=match.id,
+        from_status=None,
+        to_status=MatchStatus.CONFIRMED,
+        at=now,
+        user_id=user.id,
+        reason=reason,
+    )
+    session.add(event)
+    session.flush()
+    audit.record(
+        session,
+        user,
+        "match_manual",
+        "match",
+        match.id,
+        child_id=child_id,
+        attorney_id=attorney_id,
+        overridden_rules=overridden,
+        superseded_match_ids=[old.id for old in superseded],
+        match_event_id=event.id,
+    )
+    return match
+
+
+@dataclass(frozen=True)
+class LanguageChange:
+    old_primary: str
+    old_others: tuple[str, ...]
+    new_primary: str
+    new_others: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return (self.old_primary, self.old_others) != (self.new_primary, self.new_others)
+
+
+def correct_languages(
+    session: Session,
+    child_id: int,
+    primary_code: str,
+    other_codes: Sequence[str],
+    user: User,
+) -> LanguageChange:
+    """Set the child's primary and other languages (ISO 639-3 codes from the catalogue).
+
+    Proposals already made are re-checked when confirmed, so one made for the old languages
+    is refused if the attorney does not speak the new ones.
+    """
+    codes = {primary_code, *other_codes}
+    languages = {
+        language.code: language
+        for language in session.scalars(select(Language).where(Language.code.in_(codes)))
+    }
+    unknown = sorted(codes - set(languages))
+    if unknown:
+        raise ValueError(
+            f"unknown language code(s) {', '.join(unknown)}: use ISO 639-3 codes of the catalogue"
+        )
+    child = session.scalars(
+        select(Child).where(Child.id == child_id).execution_options(populate_existing=True)
+    ).one_or_none()
+    if child is None:
+        raise LookupError(f"There is no child {child_id}; it may have been removed.")
+    old_others = tuple(
+        sorted(
+            session.scalars(
+                select(Language.code)
+                .join(ChildLanguage, ChildLanguage.language_id == Language.id)
+                .where(ChildLanguage.child_id == child_id)
+            )
+        )
+    )
+    old_primary = session.scalars(
+        select(Language.code).where(Language.id == child.primary_language_id)
+    ).one()
+    new_others = tuple(sorted(set(other_codes) - {primary_code}))
+    change = LanguageChange(old_primary, old_others, primary_code, new_others)
+    if not change.changed:
+        return change
+    child.primary_language_id = languages[primary_code].id
+    wanted = {languages[code].id for code in new_others}
+    # Keep the rows that stay (deleting and re-adding one key in a flush is asking for trouble).
+    kept = [row for row in child.other_languages if row.language_id in wanted]
+    have = {row.language_id for row in kept}
+    child.other_languages = kept + [
+        ChildLanguage(language_id=language_id) for language_id in sorted(wanted - have)
+    ]
+    session.flush()
+    audit.record(
+        session,
+        user,
+        "child_languages_corrected",
+        "child",
+        child_id,
+        old_primary=old_primary,
+        old_others=list(old_others),
+        new_primary=primary_code,
+        new_others=list(new_others),
+    )
+    return change
