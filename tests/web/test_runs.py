@@ -120,11 +120,15 @@ def test_history_shows_every_statistic_newest_first(client, signed_in, factories
         assert f"<li>{tier} {matched} ({greedy})</li>" in nightly_row
     assert "12,345.7" in nightly_row and "1.23%" in nightly_row and ">412<" in nightly_row
     assert "<li>load 0.50 s</li>" in nightly_row and "<li>flow 1.25 s</li>" in nightly_row
-    failed_row = html[html.index(f'data-run="{failed.id}"') : html.index(f'data-run="{nightly.id}"')]
+    failed_row = html[
+        html.index(f'data-run="{failed.id}"') : html.index(f'data-run="{nightly.id}"')
+    ]
     assert f"Run now by {user.email}" in failed_row
     assert '<p class="run-error">RuntimeError: the database went away</p>' in failed_row
     assert "<details>" in failed_row and "Traceback (most recent call last)" in failed_row
-    running_row = html[html.index(f'data-run="{running.id}"') : html.index(f'data-run="{failed.id}"')]
+    running_row = html[
+        html.index(f'data-run="{running.id}"') : html.index(f'data-run="{failed.id}"')
+    ]
     assert "Command line" in running_row and "Running" in running_row and "Solving" in running_row
     assert f"Run {running.id} is in progress" in html  # the notice above the Run now button
 
@@ -208,7 +212,10 @@ def test_a_finished_run_shows_its_statistics_and_unmatched_reasons(client, signe
     houston = html.index("Houston (HOU), Mam: 3 urgent children, 0 eligible attorneys")
     sf = html.index("San Francisco (SFR), Spanish: 1 urgent child, 3 eligible attorneys")
     assert houston < sf  # places with no eligible attorney at all come first
-    assert "(0 with a free place)" in html
+    assert (
+        "San Francisco (SFR), Spanish: 1 urgent child, 3 eligible attorneys, 0 with a free place: "
+        '<span class="gap-reason">every eligible attorney is full</span>'
+    ) in html
 
 
 def test_a_running_run_shows_its_progress_and_reloads(client, signed_in, factories):

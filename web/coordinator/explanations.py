@@ -107,12 +107,15 @@ class ReasonCount:
 
 @dataclass(frozen=True)
 class CourtLanguageGap:
-    """Urgent unmatched children of one court and primary language, and the attorneys there."""
+    """Urgent children of one court and primary language left unmatched for one reason, and the
+    attorneys there."""
 
     court: str
     language: str
+    reason: str
+    reason_label: str
     urgent_children: int
-    # The most any of these children had (they differ only by conflicts and siblings).
+    # The most any of these children had: they differ by case type, conflicts and siblings.
     eligible_attorneys: int
     with_free_place: int
 
@@ -140,8 +143,8 @@ def _count_key(key: str) -> ColumnElement[int]:
 def summarise_unmatched(
     session: Session, conditions: Sequence[ColumnElement[bool]], tier: ColumnElement[int]
 ) -> UnmatchedSummary:
-    """Unmatched rows meeting `conditions` summed per reason and, for T1/T2, per court and
-    primary language; `tier` is the tier to judge urgency by (the run's, or today's)."""
+    """Unmatched rows meeting `conditions` summed per reason and, for T1/T2, per court, primary
+    language and reason; `tier` is the tier to judge urgency by (the run's, or today's)."""
     urgent = func.sum(cast(tier.in_(URGENT_TIERS), Integer))
     by_reason_rows = session.execute(
         select(UnmatchedChild.reason, func.count(), urgent)
@@ -161,6 +164,7 @@ def summarise_unmatched(
             Court.city,
             Court.code,
             Language.name,
+            UnmatchedChild.reason,
             func.count(),
             func.max(_count_key("no_conflict")),
             func.max(_count_key("free_capacity")),
@@ -170,20 +174,28 @@ def summarise_unmatched(
         .join(Court, Court.id == Child.court_id)
         .join(Language, Language.id == Child.primary_language_id)
         .where(*conditions, tier.in_(URGENT_TIERS))
-        .group_by(Court.city, Court.code, Language.name)
+        .group_by(Court.city, Court.code, Language.name, UnmatchedChild.reason)
     ).all()
     gaps = sorted(
         (
             CourtLanguageGap(
                 court=court_label(city, code),
                 language=language,
+                reason=reason,
+                reason_label=reason_label(reason),
                 urgent_children=count,
                 eligible_attorneys=int(eligible or 0),
                 with_free_place=int(free or 0),
             )
-            for city, code, language, count, eligible, free in gap_rows
+            for city, code, language, reason, count, eligible, free in gap_rows
         ),
-        key=lambda g: (g.eligible_attorneys > 0, -g.urgent_children, g.court, g.language),
+        key=lambda g: (
+            g.eligible_attorneys > 0,
+            -g.urgent_children,
+            g.court,
+            g.language,
+            g.reason_label,
+        ),
     )
     return UnmatchedSummary(
         total=sum(r.children for r in by_reason),
@@ -263,13 +275,14 @@ def closest_attorneys(
         session, Match.child_id, Match.attorney_id, pairs, Match.status.in_(REFUSED_STATUSES)
     )
     mentored_ok = bool(get_setting(session, MENTORED_FOR_DETAINED_KEY, False))
-    language_names = dict(
-        session.execute(
+    language_names: dict[int, str] = {
+        language_id: name
+        for language_id, name in session.execute(
             select(Language.id, Language.name).where(
                 Language.id.in_({i for c in children.values() for i in c.language_ids})
             )
-        ).tuples()
-    )
+        )
+    }
     result: dict[int, list[CloseAttorney]] = {}
     for child_id, ids in closest_ids_by_child.items():
         child = children.get(child_id)
@@ -479,6 +492,6 @@ def _pairs_among(
         select(child_column, attorney_column).where(
             and_(child_column.in_(child_ids), attorney_column.in_(attorney_ids), *conditions)
         )
-    ).tuples()
+    )
     wanted = set(pairs)
     return {(c, a) for c, a in found if (c, a) in wanted}

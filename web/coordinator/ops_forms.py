@@ -6,12 +6,13 @@ Filter forms read the query string (GET, no CSRF token: they change nothing); th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from matcher.explain import CASE_TYPE_NAMES
@@ -21,7 +22,12 @@ from models.csv_formats import DATA_KINDS
 # A spreadsheet of 50,000 children is about 8 MB; twice that leaves room without letting one
 # upload tie up a worker.
 UPLOAD_LIMIT_MB = 20
-ANY = ("", "Any")
+ANY = SelectChoice("", "Any")
+
+
+def _choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """ "Any" then the (value, label) pairs given."""
+    return [ANY, *(SelectChoice(value, label) for value, label in pairs)]
 
 
 class RunNowForm(FlaskForm):
@@ -31,7 +37,7 @@ class RunNowForm(FlaskForm):
 class UploadForm(FlaskForm):
     kind = SelectField(
         "What the file holds",
-        choices=[(kind.value, kind.value.capitalize()) for kind in DATA_KINDS],
+        choices=[SelectChoice(kind.value, kind.value.capitalize()) for kind in DATA_KINDS],
         validators=[DataRequired("Choose what the file holds.")],
     )
     file = FileField(
@@ -72,11 +78,13 @@ class UnmatchedFilterForm(_FilterForm):
     language = SelectField("Language", choices=[ANY], default="")
     case_type = SelectField(
         "Case type",
-        choices=[ANY, *[(ct.value, name) for ct, name in CASE_TYPE_NAMES.items()]],
+        choices=[ANY, *[SelectChoice(ct.value, name) for ct, name in CASE_TYPE_NAMES.items()]],
         default="",
     )
     tier = SelectField(
-        "Tier today", choices=[ANY, *[(str(t.value), t.name) for t in Tier]], default=""
+        "Tier today",
+        choices=[ANY, *[SelectChoice(str(t.value), t.name) for t in Tier]],
+        default="",
     )
     reason = SelectField("Reason", choices=[ANY], default="")
 
@@ -86,9 +94,10 @@ class UnmatchedFilterForm(_FilterForm):
         languages: list[tuple[str, str]],
         reasons: list[tuple[str, str]],
     ) -> None:
-        self.court.choices = [ANY, *courts]
-        self.language.choices = [ANY, *languages]
-        self.reason.choices = [ANY, *reasons]
+        """Each list holds (value, label) pairs."""
+        self.court.choices = _choices(courts)
+        self.language.choices = _choices(languages)
+        self.reason.choices = _choices(reasons)
 
 
 class AuditFilterForm(_FilterForm):
@@ -110,8 +119,8 @@ class AuditFilterForm(_FilterForm):
     date_to = DateField("To (UTC day, inclusive)", validators=[Optional()], format="%Y-%m-%d")
 
     def set_choices(self, actions: list[str], entity_types: list[str]) -> None:
-        self.action.choices = [ANY, *[(a, a.replace("_", " ")) for a in actions]]
-        self.entity_type.choices = [ANY, *[(t, t.replace("_", " ")) for t in entity_types]]
+        self.action.choices = _choices((a, a.replace("_", " ")) for a in actions)
+        self.entity_type.choices = _choices((t, t.replace("_", " ")) for t in entity_types)
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
