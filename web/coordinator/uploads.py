@@ -1,0 +1,185 @@
+"""GET/POST /spreadsheets: import children, attorneys or conflicts from CSV exactly as
+`counselmatch import` does (all or nothing, every bad row reported), and download blank templates
+and the current data as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import PurePosixPath
+
+from flask import Response, flash, redirect, render_template, url_for
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
+
+from models import audit
+from models.csv_formats import COLUMNS, DATA_KINDS, CsvKind
+from models.exports import EXPORTERS, export_csv
+from models.imports import ImportFailed, import_csv
+
+from ..extensions import get_session
+from ..security import signed_in_user
+from . import bp
+from .ops_forms import UPLOAD_LIMIT_MB, UploadForm
+
+# One made-up row per kind under the header, showing every format (lists, levels, dates); the
+# three import together in this order (the conflict names the example attorney and child).
+TEMPLATE_EXAMPLES: dict[CsvKind, dict[str, str]] = {
+    CsvKind.CHILDREN: {
+        "external_id": "C-0001",
+        "first_name": "Ana",
+        "last_name": "Xol Pérez",
+        "a_number": "A123-456-789",
+        "birth_date": "2011-03-14",
+        "sex": "F",
+        "country_of_origin": "Guatemala",
+        "primary_language": "K'iche'",
+        "other_languages": "Spanish",
+        "court_code": "HOU",
+        "case_type": "asylum",
+        "next_hearing_date": "2026-09-15",
+        "detained": "false",
+        "sibling_group": "XOL-1",
+        "intake_date": "2025-11-02",
+    },
+    CsvKind.ATTORNEYS: {
+        "external_id": "A-0001",
+        "name": "Rosa Díaz",
+        "email": "rdiaz@example.org",
+        "firm": "Díaz & Cole LLP",
+        "languages": "Spanish:native;English:fluent;K'iche':working",
+        "courts": "HOU;HOS",
+        "states_admitted": "TX",
+        "expertise": "asylum:expert;sijs:mentored",
+        "capacity": "3",
+        "active_cases": "1",
+        "takes_detained": "true",
+        "remote_ok": "false",
+        "travel_radius_km": "50",
+        "home_latitude": "29.76",
+        "home_longitude": "-95.37",
+        "unavailable_from": "2026-12-20",
+        "unavailable_to": "2027-01-04",
+    },
+    CsvKind.CONFLICTS: {
+        "attorney_external_id": "A-0001",
+        "child_external_id": "C-0001",
+        "reason": "Firm represents the sponsor in a custody matter",
+    },
+}
+# What each download holds, shown beside its link.
+KIND_NOTES = {
+    CsvKind.CHILDREN: "every child, with names and A-numbers",
+    CsvKind.ATTORNEYS: "every attorney, with contact details and availability",
+    CsvKind.CONFLICTS: "every recorded attorney-child conflict",
+    CsvKind.PROPOSALS: "proposals awaiting review, with their score parts",
+    CsvKind.UNMATCHED: "children the latest run left unmatched, with the reason",
+    CsvKind.RUNS: "every matching run with its statistics",
+}
+
+
+@bp.route("/spreadsheets", methods=["GET", "POST"])
+def uploads() -> Response | tuple[str, int] | str:
+    form = UploadForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return _page(form), status
+    kind = CsvKind(form.kind.data)
+    upload: FileStorage = form.file.data
+    filename = _shown_name(upload.filename)
+    dry_run = bool(form.dry_run.data)
+    user = signed_in_user()
+    session = get_session()
+    try:
+        with session.begin():
+            summary = import_csv(
+                session, kind, upload.read(), actor=user, filename=filename, dry_run=dry_run
+            )
+            if dry_run:
+                # import_csv audits what it writes; a check is a request worth recording too.
+                audit.record(session, user, "import_checked", kind.value, rows=summary.rows)
+    except ImportFailed as failed:
+        with session.begin():
+            audit.record(
+                session,
+                user,
+                "import_refused",
+                kind.value,
+                problems=len(failed.errors),
+                dry_run=dry_run,
+            )
+        return _page(form, failed=failed, kind=kind), 422
+    counts = f"{summary.created} new, {summary.updated} updated"
+    if dry_run:
+        flash(
+            f"{filename}: {summary.rows} {kind.value} checked, no problems ({counts} on import). "
+            "Dry run: nothing was imported.",
+            "info",
+        )
+    else:
+        flash(f"{filename}: {summary.rows} {kind.value} imported ({counts}).", "info")
+    return redirect(url_for(".uploads"))
+
+
+def _page(form: UploadForm, failed: ImportFailed | None = None, kind: CsvKind | None = None) -> str:
+    return render_template(
+        "coordinator/uploads.html",
+        form=form,
+        failed=failed,
+        kind=kind,
+        data_kinds=DATA_KINDS,
+        export_kinds=list(EXPORTERS),
+        kind_notes=KIND_NOTES,
+        columns=COLUMNS,
+        limit_mb=UPLOAD_LIMIT_MB,
+    )
+
+
+def _shown_name(filename: str | None) -> str:
+    """The uploaded file's own name, without any folders a browser sent along."""
+    name = PurePosixPath((filename or "").replace("\\", "/")).name
+    return name or "upload.csv"
+
+
+def _csv_download(text: str, filename: str) -> Response:
+    # A byte-order mark makes Excel read UTF-8 (accents, K'iche'); the import accepts it.
+    response = Response(text.encode("utf-8-sig"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _kind_or_404(value: str, allowed: list[CsvKind] | tuple[CsvKind, ...]) -> CsvKind:
+    try:
+        kind = CsvKind(value)
+    except ValueError:
+        raise NotFound(f"There is no spreadsheet of {value!r}.") from None
+    if kind not in allowed:
+        raise NotFound(f"There is no spreadsheet of {value!r}.")
+    return kind
+
+
+@bp.route("/spreadsheets/templates/<kind>.csv")
+def upload_template(kind: str) -> Response:
+    """The header of one import format and one example row."""
+    csv_kind = _kind_or_404(kind, DATA_KINDS)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS[csv_kind], lineterminator="\n")
+    writer.writeheader()
+    writer.writerow(TEMPLATE_EXAMPLES[csv_kind])
+    return _csv_download(out.getvalue(), f"counselmatch-{csv_kind.value}-template.csv")
+
+
+@bp.route("/spreadsheets/data/<kind>.csv")
+def download(kind: str) -> Response:
+    """Every record of one kind, in the import format; the copy is recorded in the audit trail."""
+    csv_kind = _kind_or_404(kind, list(EXPORTERS))
+    user = signed_in_user()
+    session = get_session()
+    out = io.StringIO()
+    with session.begin():
+        rows = export_csv(session, csv_kind, out)
+        audit.record(session, user, "export", csv_kind.value, rows=rows, via="web")
+    return _csv_download(
+        out.getvalue(), f"counselmatch-{csv_kind.value}-{date.today().isoformat()}.csv"
+    )
