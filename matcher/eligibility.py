@@ -71,6 +71,28 @@ class LanguageProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class OptionTable:
+    """The eligible attorneys of several owners (profiles, groups) in one set of arrays: owners
+    ascending, and each owner's attorneys ascending, as the flow's arcs need them."""
+
+    owner: IntArray
+    attorney: IntArray
+    units: IntArray  # attorney-side fit units of the pair
+
+    @staticmethod
+    def of(options: list[tuple[IndexArray, IntArray]]) -> OptionTable:
+        sizes = [len(attorneys) for attorneys, _ in options]
+        if not options:
+            empty = np.zeros(0, dtype=np.int64)
+            return OptionTable(empty, empty, empty)
+        return OptionTable(
+            owner=np.repeat(np.arange(len(options), dtype=np.int64), sizes),
+            attorney=np.concatenate([a for a, _ in options]).astype(np.int64),
+            units=np.concatenate([u for _, u in options]).astype(np.int64),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ChildClass:
     court: int  # court index
     languages: tuple[str, ...]  # primary first, then the others sorted
@@ -380,6 +402,11 @@ class Instance:
                 keep = np.isin(attorneys, common)
                 self.sibling_options[child] = (attorneys[keep], fit[keep])
 
+    _none: tuple[IndexArray, IntArray] = (
+        np.zeros(0, dtype=np.int32),
+        np.zeros(0, dtype=np.int64),
+    )
+
     def _index_flow_profiles(self) -> None:
         """Classes the flow cannot tell apart share one node: same court, case type and
         detention, and languages giving every attorney the same eligibility and fit (a second
@@ -403,6 +430,24 @@ class Instance:
             [len(np.unique(self.child_class[members])) == 1 for members in self.groups],
             dtype=np.bool_,
         ).reshape(len(self.groups))
+        self.class_options = OptionTable.of(
+            [(klass.attorneys, klass.attorney_units) for klass in self.classes]
+        )
+        # sorted, since owners ascend and each owner's attorneys ascend
+        self._class_option_keys = (
+            self.class_options.owner * len(self.attorneys) + self.class_options.attorney
+        )
+        self.profile_options = OptionTable.of(
+            [
+                (self.classes[k].attorneys, self.classes[k].attorney_units)
+                for k in self.class_of_flow_profile
+            ]
+        )
+        hub_options = []
+        for g, members in enumerate(self.groups):
+            attorneys, fit = self.eligible(int(members[0])) if self.hub_group[g] else self._none
+            hub_options.append((attorneys, fit - self.tender_units[members[0]]))
+        self.hub_options = OptionTable.of(hub_options)
 
     def eligible(self, child: int) -> tuple[IndexArray, IntArray]:
         """The attorneys the child may be given and the pair fit units, without load: rules 1-6,
@@ -420,8 +465,10 @@ class Instance:
             attorneys, fit = attorneys[keep], fit[keep]
         return attorneys, fit
 
-    def pair_units(self, child: int, attorney: int) -> int:
-        """Fit units of one eligible pair, without load."""
-        klass = self.classes[self.child_class[child]]
-        position = int(np.searchsorted(klass.attorneys, attorney))
-        return int(klass.attorney_units[position] + self.tender_units[child])
+    def pair_units(self, children: IndexArray, attorneys: IndexArray) -> IntArray:
+        """Fit units of eligible pairs (children[i], attorneys[i]), without load."""
+        table = self.class_options
+        wanted = self.child_class[children].astype(np.int64) * len(self.attorneys) + attorneys
+        position = np.searchsorted(self._class_option_keys, wanted)
+        result: IntArray = table.units[position] + self.tender_units[children]
+        return result

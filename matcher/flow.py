@@ -130,7 +130,8 @@ class _FlowBuilder:
         """Interchangeable children: bucket nodes -> one node per eligibility profile."""
         inst = self.inst
         profile_of_class = inst.flow_profile_of_class
-        profiles = profile_of_class[inst.child_class[children]]
+        n_profiles = len(inst.class_of_flow_profile)
+        profiles = profile_of_class[inst.child_class[children]].astype(np.int64)
         bucket_key = profiles * 10 + inst.tier[children] * 2 + inst.tender[children]
         keys, bucket_of, sizes = np.unique(bucket_key, return_inverse=True, return_counts=True)
         bucket_profile = keys // 10
@@ -138,30 +139,25 @@ class _FlowBuilder:
         tender_units = np.where(keys % 2 == 1, inst.tender_age_units, 0)
         buckets = self.new_nodes(len(keys), sizes)
         flow_profiles = np.unique(bucket_profile)
-        profile_nodes = self.new_nodes(len(flow_profiles))
-        node_of_profile = dict(zip(flow_profiles.tolist(), profile_nodes.tolist(), strict=True))
+        node_of_profile = np.full(n_profiles, -1, dtype=np.int64)
+        node_of_profile[flow_profiles] = self.new_nodes(len(flow_profiles))
         self.arcs.add(buckets, self.SINK, sizes, 0)
-        first_bucket_arc = self.arcs.count
-        self.arcs.add(
+        first_bucket_arc = self.arcs.add(
             buckets,
-            np.array([node_of_profile[p] for p in bucket_profile.tolist()], dtype=np.int64),
+            node_of_profile[bucket_profile],
             sizes,
             -(self.bonus[bucket_tier] + tender_units),
         )
-        pooled = np.bincount(bucket_profile, weights=sizes).astype(np.int64)
-        first_profile_arc = self.arcs.count
-        profile_attorneys: list[IntArray] = []
-        for profile, node in zip(flow_profiles.tolist(), profile_nodes.tolist(), strict=True):
-            klass = inst.classes[inst.class_of_flow_profile[profile]]
-            room = self.with_room(klass.attorneys)
-            attorneys = klass.attorneys[room].astype(np.int64)
-            self.arcs.add(
-                node,
-                self.attorney_nodes[attorneys],
-                np.minimum(self.capacity[attorneys], pooled[profile]),
-                -klass.attorney_units[room],
-            )
-            profile_attorneys.append(attorneys)
+        table = inst.profile_options
+        keep = (node_of_profile[table.owner] >= 0) & (self.capacity[table.attorney] > 0)
+        owner, attorneys = table.owner[keep], table.attorney[keep]
+        pooled = np.bincount(bucket_profile, weights=sizes, minlength=n_profiles).astype(np.int64)
+        first_profile_arc = self.arcs.add(
+            node_of_profile[owner],
+            self.attorney_nodes[attorneys],
+            np.minimum(self.capacity[attorneys], pooled[owner]),
+            -table.units[keep],
+        )
 
         def read(flows: IntArray, attorney_of: IndexArray) -> None:
             # Each bucket's first `flow` children (earliest hearing, then id) are matched; they
@@ -180,43 +176,54 @@ class _FlowBuilder:
                     )
                 )
             ]
-            attorneys = np.concatenate(profile_attorneys) if profile_attorneys else np.zeros(0)
             given = flows[first_profile_arc : first_profile_arc + len(attorneys)]
-            attorney_of[chosen] = _hand_out(chosen, attorneys.astype(np.int64), given)
+            attorney_of[chosen] = _hand_out(chosen, attorneys, given)
 
         self.readers.append(read)
 
-    def add_hub(self, members: IndexArray) -> None:
-        """A sibling group of one class: a node per member into a hub with the group's arcs."""
+    def add_hubs(self, groups: IntArray) -> None:
+        """Sibling groups of one class each: a node per member into a hub per group, with the
+        group's arcs to attorneys."""
         inst = self.inst
+        sizes = np.array([len(inst.groups[g]) for g in groups.tolist()], dtype=np.int64)
+        members = (
+            np.concatenate([inst.groups[g] for g in groups.tolist()])
+            if len(groups)
+            else np.zeros(0, dtype=np.int32)
+        )
         member_nodes = self.new_nodes(len(members), 1)
-        hub = self.new_nodes(1)[0]
+        hub_of_group = np.full(len(inst.groups), -1, dtype=np.int64)
+        hub_of_group[groups] = self.new_nodes(len(groups))
         self.arcs.add(member_nodes, self.SINK, 1, 0, self._prefers(members, -1))
-        first_member_arc = self.arcs.count
-        self.arcs.add(
+        first_member_arc = self.arcs.add(
             member_nodes,
-            hub,
+            np.repeat(hub_of_group[groups], sizes),
             1,
             -(self.bonus[inst.tier[members]] + inst.tender_units[members]),
         )
-        options, fit = inst.eligible(int(members[0]))
-        room = self.with_room(options)
-        attorneys = options[room].astype(np.int64)
-        fit = fit[room] - inst.tender_units[members[0]]
-        first_hub_arc = self.arcs.count
-        preferred = self.prefer.get(int(members[0]), NO_PREFERENCE)
-        self.arcs.add(
-            hub,
+        size_of_group = np.zeros(len(inst.groups), dtype=np.int64)
+        size_of_group[groups] = sizes
+        preferred = np.full(len(inst.groups), NO_PREFERENCE, dtype=np.int64)
+        for g in groups.tolist():
+            preferred[g] = self.prefer.get(int(inst.groups[g][0]), NO_PREFERENCE)
+        table = inst.hub_options
+        keep = (hub_of_group[table.owner] >= 0) & (self.capacity[table.attorney] > 0)
+        owner, attorneys = table.owner[keep], table.attorney[keep]
+        first_hub_arc = self.arcs.add(
+            hub_of_group[owner],
             self.attorney_nodes[attorneys],
-            np.minimum(self.capacity[attorneys], len(members)),
-            -fit,
-            (attorneys == preferred).astype(np.int64),
+            np.minimum(self.capacity[attorneys], size_of_group[owner]),
+            -table.units[keep],
+            (attorneys == preferred[owner]).astype(np.int64),
         )
 
         def read(flows: IntArray, attorney_of: IndexArray) -> None:
             entered = flows[first_member_arc : first_member_arc + len(members)] > 0
             chosen = members[entered]
-            chosen = chosen[np.lexsort((chosen, inst.hearing_key[chosen], inst.tier[chosen]))]
+            group_of = inst.group_of[chosen]
+            chosen = chosen[
+                np.lexsort((chosen, inst.hearing_key[chosen], inst.tier[chosen], group_of))
+            ]
             given = flows[first_hub_arc : first_hub_arc + len(attorneys)]
             attorney_of[chosen] = _hand_out(chosen, attorneys, given)
 
@@ -277,7 +284,7 @@ class _FlowBuilder:
         ).reshape(len(children))
 
     def solve(self) -> tuple[IndexArray, int, float]:
-        """Attorney per child, the true optimal cost, and the solve time."""
+        """Attorney per child, the true optimal cost, and the solve time (from `solve`)."""
         solver = min_cost_flow.SimpleMinCostFlow()
         self.arcs.into(solver)
         supplies = np.zeros(self.node_count, dtype=np.int64)
@@ -322,10 +329,17 @@ def solve_flow(
     if inst.excluded:
         own[list(inst.excluded)] = True
         own &= taking_part
-    for g, members in enumerate(inst.groups):
-        if taking_part[members[0]] and inst.hub_group[g]:
-            builder.add_hub(members)
-            own[members] = False
+    hubs = np.array(
+        [
+            g
+            for g, members in enumerate(inst.groups)
+            if inst.hub_group[g] and taking_part[members[0]]
+        ],
+        dtype=np.int64,
+    )
+    builder.add_hubs(hubs)
+    for g in hubs.tolist():
+        own[inst.groups[g]] = False
     builder.add_own(np.flatnonzero(own).astype(np.int32))
     pooled = taking_part & (inst.group_of < 0)
     if inst.excluded:

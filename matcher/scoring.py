@@ -73,7 +73,7 @@ def load_units(inst: Instance, attorney_of: IndexArray) -> IntArray:
 def objective(inst: Instance, attorney_of: IndexArray, bonus: IntArray) -> Objective:
     """Bonus plus fit of an assignment (attorney index per child, -1 when unmatched)."""
     matched = np.flatnonzero(attorney_of >= 0)
-    fit = sum(inst.pair_units(int(c), int(attorney_of[c])) for c in matched)
+    fit = int(inst.pair_units(matched.astype(np.int32), attorney_of[matched]).sum())
     fit -= int(load_units(inst, attorney_of).sum())
     bonuses = int(bonus[inst.tier[matched]].sum())
     return Objective(

@@ -17,21 +17,30 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from .branch import search_groups, split_groups
 from .eligibility import IndexArray, Instance, IntArray
 from .exact import Entity, group_entity, pool_entities, solve_exact
 from .explain import explained_result
 from .flow import solve_flow
 from .problem import MatchProblem
 from .result import MatchResult, SolveStatus
-from .scoring import costs_fit, objective, tier_bonus
+from .scoring import Objective, costs_fit, objective, tier_bonus
 
 # Up to this many eligible pairs, a relaxation that splits siblings is solved exactly as a whole.
 FULL_MODEL_MAX_PAIRS = 20_000
-# Flow re-solves that steer split siblings together among equally good assignments.
+# Flow re-solves that steer split siblings together among equally good assignments, at the root
+# and at each branch-and-bound node.
 TIE_BREAK_ROUNDS = 3
+NODE_TIE_BREAK_ROUNDS = 2
+# Branch and bound on split groups, where a node (a few flows) is cheap: up to this many arcs in
+# the flow (about 5,000 children x 1,000 attorneys take 30,000; 50,000 x 10,000 take 770,000),
+# and this many nodes. Counts, not seconds, so that the same data always gives the same answer.
+SEARCH_MAX_ARCS = 250_000
+SEARCH_MAX_NODES = 10
 # Best common attorneys (by fit) offered to each split sibling group in the repair.
 REPAIR_ATTORNEYS_PER_GROUP = 3
 
@@ -41,8 +50,14 @@ def solve(
     *,
     time_limit_s: float = 60.0,
     full_model_max_pairs: int = FULL_MODEL_MAX_PAIRS,
+    branch_and_bound: bool = True,
 ) -> MatchResult:
-    """The best proposals for `problem`: strict tier priority, then total fit."""
+    """The best proposals for `problem`: strict tier priority, then total fit.
+
+    full_model_max_pairs: up to this many eligible pairs, split sibling groups are settled by
+    the exact CP-SAT model of the whole problem; above, by the repair, then (branch_and_bound,
+    when its tree looks affordable in the time left) by branch and bound on the groups.
+    """
     started = time.perf_counter()
     deadline = started + time_limit_s
     timings: dict[str, float] = {}
@@ -50,28 +65,14 @@ def solve(
     bonus = tier_bonus(inst)
     timings["eligibility"] = time.perf_counter() - started
 
-    everyone = np.ones(len(inst.children), dtype=np.bool_)
-    capacity = np.where(inst.available, inst.free_capacity, 0)
-    relaxed = solve_flow(inst, bonus, everyone, capacity, np.zeros_like(capacity))
+    relaxed = _relaxation(inst, bonus, {}, TIE_BREAK_ROUNDS)
     timings["build"] = relaxed.build_s
-    timings["solve"] = relaxed.solve_s
+    timings["solve"] = relaxed.flow_s - relaxed.build_s
     bound = objective(inst, relaxed.attorney_of, bonus)
     if bound.units != -relaxed.cost:
         raise RuntimeError("flow cost and recomputed objective differ (engine bug)")
-
     attorney_of = relaxed.attorney_of
     split = split_groups(inst, attorney_of)
-    for round_number in range(TIE_BREAK_ROUNDS):
-        prefer = _preferences(inst, attorney_of, round_number)
-        if not split or not costs_fit(inst, bonus, len(prefer) + 1):
-            break
-        again = solve_flow(inst, bonus, everyone, capacity, np.zeros_like(capacity), prefer)
-        timings["solve"] += again.build_s + again.solve_s
-        if again.cost != relaxed.cost:
-            raise RuntimeError("a tie-break changed the flow's optimal cost (engine bug)")
-        split_again = split_groups(inst, again.attorney_of)
-        if len(split_again) <= len(split):
-            attorney_of, split = again.attorney_of, split_again
     proven = True
     if split:
         siblings_started = time.perf_counter()
@@ -84,6 +85,20 @@ def solve(
             attorney_of = _place_others(inst, bonus, attorney_of)
             proven = False
         timings["siblings"] = time.perf_counter() - siblings_started
+        if not proven and branch_and_bound and relaxed.arcs <= SEARCH_MAX_ARCS:
+            search_started = time.perf_counter()
+            search = search_groups(
+                inst,
+                bonus,
+                lambda fixed: _relaxation(inst, bonus, fixed, NODE_TIE_BREAK_ROUNDS).attorney_of,
+                relaxed.attorney_of,
+                attorney_of,
+                max_nodes=SEARCH_MAX_NODES,
+                deadline=deadline,
+            )
+            attorney_of, proven = search.best, search.proven
+            bound = Objective(search.bound_units, 0, bound.matched_per_tier)
+            timings["branch_and_bound"] = time.perf_counter() - search_started
     value = objective(inst, attorney_of, bonus)
     if value.units > bound.units:
         raise RuntimeError("an assignment beat its own upper bound (engine bug)")
@@ -100,6 +115,61 @@ def solve(
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class Relaxation:
+    attorney_of: IndexArray  # fixed groups where fixed, everyone else as the flow put them
+    cost: int  # the flow's optimal cost (the fixed groups excluded)
+    arcs: int  # in the first flow
+    build_s: float  # building the first flow
+    flow_s: float  # building and solving every flow
+
+
+def _relaxation(
+    inst: Instance, bonus: IntArray, fixed: Mapping[int, int], rounds: int
+) -> Relaxation:
+    """The flow optimum with the `fixed` groups in place (attorney, or -1 for none) and every
+    other child on their own; then up to `rounds` tie-break flows that keep its value while
+    steering split groups together."""
+    started = time.perf_counter()
+    taking_part = np.ones(len(inst.children), dtype=np.bool_)
+    capacity = np.where(inst.available, inst.free_capacity, 0)
+    load_before = np.zeros_like(capacity)
+    for g, attorney in fixed.items():
+        members = inst.groups[g]
+        taking_part[members] = False
+        if attorney >= 0:
+            capacity[attorney] -= len(members)
+            load_before[attorney] += len(members)
+
+    def placed(attorney_of: IndexArray) -> IndexArray:
+        result = attorney_of.copy()
+        for g, attorney in fixed.items():
+            result[inst.groups[g]] = attorney
+        return result
+
+    first = solve_flow(inst, bonus, taking_part, capacity, load_before)
+    attorney_of = placed(first.attorney_of)
+    split = split_groups(inst, attorney_of)
+    for round_number in range(rounds):
+        prefer = {
+            child: attorney
+            for child, attorney in _preferences(inst, attorney_of, round_number).items()
+            if taking_part[child]
+        }
+        if not split or not costs_fit(inst, bonus, len(prefer) + 1):
+            break
+        again = solve_flow(inst, bonus, taking_part, capacity, load_before, prefer)
+        if again.cost != first.cost:
+            raise RuntimeError("a tie-break changed the flow's optimal cost (engine bug)")
+        steered = placed(again.attorney_of)
+        split_again = split_groups(inst, steered)
+        if len(split_again) <= len(split):
+            attorney_of, split = steered, split_again
+    return Relaxation(
+        attorney_of, first.cost, first.arcs, first.build_s, time.perf_counter() - started
+    )
+
+
 def _preferences(inst: Instance, attorney_of: IndexArray, round_number: int) -> dict[int, int]:
     """What each sibling should get, all members alike: a group together stays as it is; a split
     group is steered to one of the places its members are (an attorney or none), the one holding
@@ -111,11 +181,6 @@ def _preferences(inst: Instance, attorney_of: IndexArray, round_number: int) -> 
         choice = int(where[order[round_number % len(where) if len(where) > 1 else 0]])
         prefer.update(dict.fromkeys(members.tolist(), choice))
     return prefer
-
-
-def split_groups(inst: Instance, attorney_of: IndexArray) -> list[int]:
-    """Sibling groups not on one attorney together nor all unmatched."""
-    return [g for g, members in enumerate(inst.groups) if len(np.unique(attorney_of[members])) > 1]
 
 
 def _solve_whole(

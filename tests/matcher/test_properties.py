@@ -7,6 +7,8 @@ also the check of the additive tier bonuses' claim (see matcher/scoring.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -49,8 +51,15 @@ def test_solve_equals_the_brute_force_optimum_with_crowded_sibling_groups(
     assert_optimal(problem)
 
 
-def assert_optimal(problem: MatchProblem) -> None:
-    result = solve(problem)
+@EXAMPLES
+@given(st.one_of(problems(VARIED), problems(CROWDED)))
+def test_branch_and_bound_equals_the_brute_force_optimum(problem: MatchProblem) -> None:
+    """The path for larger problems (forced): repair, then branch and bound on split groups."""
+    assert_optimal(problem, full_model_max_pairs=0)
+
+
+def assert_optimal(problem: MatchProblem, **options: Any) -> None:
+    result = solve(problem, **options)
     check_rules(problem, result)
     best = brute_force_best(problem)
     found = result_key(problem, result)
@@ -62,10 +71,10 @@ def assert_optimal(problem: MatchProblem) -> None:
 
 @EXAMPLES
 @given(st.one_of(problems(VARIED), problems(CROWDED)))
-def test_repair_at_scale_is_valid_and_honest(problem: MatchProblem) -> None:
-    """The repair path (forced): never beyond the optimum, proven only when it is optimal,
-    and its bound is never below the optimum."""
-    result = solve(problem, full_model_max_pairs=0)
+def test_repair_alone_is_valid_and_honest(problem: MatchProblem) -> None:
+    """The repair without branch and bound (forced): never beyond the optimum, proven only when
+    it is optimal, and its bound is never below the optimum."""
+    result = solve(problem, full_model_max_pairs=0, branch_and_bound=False)
     check_rules(problem, result)
     best = brute_force_best(problem)
     found = result_key(problem, result)

@@ -93,9 +93,17 @@ def test_exact_model_keeps_siblings_together_and_proves_it() -> None:
     assert result.bound == result.objective and result.gap == 0.0
 
 
-def test_repair_reports_the_gap_to_the_relaxation_honestly() -> None:
-    """The repair used at scale (forced here) finds the same answer but cannot prove it."""
+def test_branch_and_bound_keeps_siblings_together_and_proves_it() -> None:
+    """The path for larger problems (forced here): repair, then branch and bound on the group."""
     result = solved(_split_in_the_relaxation(), full_model_max_pairs=0)
+    assert pairs(result) == {1: 10, 2: 10}
+    assert result.status is SolveStatus.OPTIMAL
+    assert result.bound == result.objective and result.gap == 0.0
+
+
+def test_repair_reports_the_gap_to_the_relaxation_honestly() -> None:
+    """The repair alone finds the same answer but cannot prove it."""
+    result = solved(_split_in_the_relaxation(), full_model_max_pairs=0, branch_and_bound=False)
     assert pairs(result) == {1: 10, 2: 10}
     assert result.status is SolveStatus.FEASIBLE
     assert result.bound is not None and result.gap is not None
