@@ -227,9 +227,22 @@ def load_child_problem(
     The caller judges the child's own state (closed case, an offer already confirmed), which
     `load_problem` leaves out before the engine sees it. No such child: a problem without one.
     """
-    children = _child_inputs(session, child_ids=[child_id])
+    return load_children_problem(session, as_of, [child_id], attorney_ids, settings)
+
+
+def load_children_problem(
+    session: Session,
+    as_of: date,
+    child_ids: Collection[int],
+    attorney_ids: Collection[int] | None = None,
+    settings: MatchSettings | None = None,
+) -> MatchProblem:
+    """Some children, whatever their case status or matches, with the active attorneys (all, or
+    those of `attorney_ids`): one engine instance to judge many pairs with the engine's rules in a
+    fixed number of queries (a page of unmatched children and the attorneys closest to each)."""
+    children = _child_inputs(session, child_ids=child_ids)
     return _problem(
-        session, as_of, children, load_attorneys(session, attorney_ids), [child_id], settings
+        session, as_of, children, load_attorneys(session, attorney_ids), child_ids, settings
     )
 
 

@@ -334,7 +334,7 @@ def test_the_number_of_queries_does_not_grow_with_the_children(app, client, sign
     many = _statements_for_one_page(app, client)
 
     assert many == few
-    assert few <= 25
+    assert few <= 30  # a fixed number: the page, its sums, and one engine instance for the closest
 
 
 def test_the_reasons_of_a_real_run_are_shown(client, signed_in, factories, db):

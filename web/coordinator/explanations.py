@@ -9,38 +9,20 @@ knows whom to ask. Every function reads with a fixed number of queries, however 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, cast, func, select
+from sqlalchemy import ColumnElement, Integer, cast, func, select
 from sqlalchemy.orm import Session
 
-from matcher.eligibility import haversine_km
+from matcher.eligibility import COURT_NONE, Instance
 from matcher.explain import CASE_TYPE_NAMES
 from matcher.result import FILTER_COUNTS, UnmatchedReason
-from matcher.rules import CaseType, ExpertiseLevel, Tier
-from models.entities import (
-    Attorney,
-    AttorneyCourt,
-    AttorneyExpertise,
-    AttorneyLanguage,
-    AttorneyState,
-    Child,
-    ChildLanguage,
-    Conflict,
-    Court,
-    Language,
-    LeavePeriod,
-    Match,
-    MatchRun,
-    RunStatus,
-    UnmatchedChild,
-)
-from models.matching import REFUSED_STATUSES, held_slots_by_attorney
-from models.settings import MENTORED_FOR_DETAINED_KEY, get_setting
+from matcher.rules import ExpertiseLevel, Tier
+from models.entities import Attorney, Child, Court, Language, MatchRun, RunStatus, UnmatchedChild
+from models.matching import load_children_problem
 
 REASON_LABELS: dict[str, str] = {
     UnmatchedReason.NO_ATTORNEY_FOR_COURT: "No attorney serves the court",
@@ -221,277 +203,72 @@ class CloseAttorney:
     why: str
 
 
-@dataclass(frozen=True)
-class _ChildFacts:
-    id: int
-    court_id: int
-    court_code: str
-    court_state: str
-    court_latitude: float
-    court_longitude: float
-    case_type: CaseType
-    detained: bool
-    language_ids: tuple[int, ...]  # primary first
-    interpreter: bool  # for the primary language
-
-
-@dataclass
-class _AttorneyFacts:
-    id: int
-    name: str
-    firm: str
-    email: str
-    active: bool
-    capacity: int
-    carried: int  # imported active cases plus accepted and confirmed matches
-    takes_detained: bool
-    remote_ok: bool
-    travel_radius_km: int
-    home: tuple[float, float] | None
-    courts: set[int]
-    states: set[str]
-    language_ids: set[int]
-    expertise: dict[CaseType, ExpertiseLevel]
-    leave_until: date | None
-
-
 def closest_attorneys(
     session: Session, closest_ids_by_child: dict[int, list[int]], today: date
 ) -> dict[int, list[CloseAttorney]]:
-    """For each child, the attorneys a run found closest, each with the one thing in the way now.
+    """For each child, the attorneys a run found closest, each with what is in the way today.
 
-    The engine lists attorneys who fail at most one rule; the rules are checked again on today's
-    data, in DESIGN.md's order, and the first one failing is named, so "full" or "on leave until"
-    tells the coordinator whom to ask (capacity may have freed up since the run).
+    The engine lists attorneys who fail at most one rule. The pairs are judged again with the
+    engine's own rules on today's data (one engine instance for the whole page) and the first
+    rule failing is named, so "full" or "on leave until" tells the coordinator whom to ask;
+    capacity may have freed up since the run.
     """
     attorney_ids = sorted({a for ids in closest_ids_by_child.values() for a in ids})
     if not attorney_ids:
         return {child_id: [] for child_id in closest_ids_by_child}
-    children = _child_facts(session, list(closest_ids_by_child))
-    attorneys = _attorney_facts(session, attorney_ids, today)
-    pairs = {(c, a) for c, ids in closest_ids_by_child.items() for a in ids}
-    conflicts = _pairs_among(session, Conflict.child_id, Conflict.attorney_id, pairs)
-    refused = _pairs_among(
-        session, Match.child_id, Match.attorney_id, pairs, Match.status.in_(REFUSED_STATUSES)
-    )
-    mentored_ok = bool(get_setting(session, MENTORED_FOR_DETAINED_KEY, False))
-    language_names: dict[int, str] = {
-        language_id: name
-        for language_id, name in session.execute(
-            select(Language.id, Language.name).where(
-                Language.id.in_({i for c in children.values() for i in c.language_ids})
-            )
+    people = {
+        attorney_id: (name, firm, email, capacity)
+        for attorney_id, name, firm, email, capacity in session.execute(
+            select(
+                Attorney.id, Attorney.name, Attorney.firm, Attorney.email, Attorney.capacity
+            ).where(Attorney.id.in_(attorney_ids))
         )
     }
+    inst = Instance(load_children_problem(session, today, list(closest_ids_by_child), attorney_ids))
     result: dict[int, list[CloseAttorney]] = {}
     for child_id, ids in closest_ids_by_child.items():
-        child = children.get(child_id)
+        child = inst.child_index.get(child_id)
         shown = []
         for attorney_id in ids:
-            attorney = attorneys.get(attorney_id)
-            if attorney is None or child is None:
-                continue
-            why = _what_is_in_the_way(
-                child,
-                attorney,
-                conflict=(child_id, attorney_id) in conflicts,
-                refused=(child_id, attorney_id) in refused,
-                mentored_ok=mentored_ok,
-                language_names=language_names,
+            if attorney_id not in people or child is None:
+                continue  # removed since the run
+            name, firm, email, capacity = people[attorney_id]
+            attorney = inst.attorney_index.get(attorney_id)
+            why = (
+                "profile inactive"
+                if attorney is None
+                else _first_rule_in_the_way(inst, child, attorney, capacity)
             )
-            shown.append(
-                CloseAttorney(attorney.id, attorney.name, attorney.firm, attorney.email, why)
-            )
+            shown.append(CloseAttorney(attorney_id, name, firm, email, why))
         result[child_id] = shown
     return result
 
 
-def _what_is_in_the_way(
-    child: _ChildFacts,
-    attorney: _AttorneyFacts,
-    *,
-    conflict: bool,
-    refused: bool,
-    mentored_ok: bool,
-    language_names: dict[int, str],
-) -> str:
-    if not attorney.active:
-        return "profile inactive"
-    if not _serves_court(child, attorney):
-        return f"does not serve court {child.court_code}"
-    if not (attorney.language_ids & set(child.language_ids)) and not child.interpreter:
-        spoken = " or ".join(language_names.get(i, "?") for i in child.language_ids)
-        return f"does not speak {spoken}"
-    level = attorney.expertise.get(child.case_type)
-    case = CASE_TYPE_NAMES[child.case_type]
-    if level is None:
+def _first_rule_in_the_way(inst: Instance, child: int, attorney: int, capacity: int) -> str:
+    """The first of DESIGN.md's rules 1-6 the pair fails, in their order, as a short phrase."""
+    klass = inst.classes[inst.child_class[child]]
+    record = inst.attorneys[attorney]
+    pair = (inst.children[child].id, record.id)
+    if inst.court_mode[klass.court, attorney] == COURT_NONE:
+        return f"does not serve court {inst.courts[klass.court].code}"
+    if not inst.language_profile(klass.languages).ok[attorney]:
+        names = inst.problem.language_names
+        return "does not speak " + " or ".join(names.get(c, c) for c in klass.languages)
+    if not inst.expertise_ok(klass.case_type, klass.detained)[attorney]:
+        case = CASE_TYPE_NAMES[klass.case_type]
+        if dict(record.expertise).get(klass.case_type) == ExpertiseLevel.MENTORED:
+            return f"mentored volunteer in {case}, not for detained children"
         return f"does not take {case} cases"
-    if child.detained and level == ExpertiseLevel.MENTORED and not mentored_ok:
-        return f"{case} only with a mentor, which detained children cannot have"
-    if child.detained and not attorney.takes_detained:
+    if not inst.detained_ok(klass.detained)[attorney]:
         return "does not take detained cases"
-    if attorney.leave_until is not None:
-        return f"on leave until {attorney.leave_until.isoformat()}"
-    if conflict:
+    if inst.on_leave[attorney]:
+        end = max(end for start, end in record.leave if start <= inst.as_of <= end)
+        return f"on leave until {end.isoformat()}"
+    if pair in inst.problem.conflicts:
         return "has a recorded conflict with this child"
-    if refused:
+    if pair in inst.problem.refused:
         return "this pairing was rejected or declined before"
-    if attorney.carried >= attorney.capacity:
-        return f"eligible but full ({attorney.carried} of {attorney.capacity} places taken)"
-    free = attorney.capacity - attorney.carried
-    places = "place" if free == 1 else "places"
-    return f"eligible, {free} free {places} now"
-
-
-def _serves_court(child: _ChildFacts, attorney: _AttorneyFacts) -> bool:
-    """DESIGN.md rule 1: lists the court, lives within travel range, or takes remote hearings
-    in a state where admitted."""
-    if child.court_id in attorney.courts:
-        return True
-    if attorney.remote_ok and child.court_state in attorney.states:
-        return True
-    # A radius of 0 km means the attorney does not travel, as the engine reads it.
-    if attorney.home is None or attorney.travel_radius_km <= 0:
-        return False
-    distance = haversine_km(
-        attorney.home[0], attorney.home[1], child.court_latitude, child.court_longitude
-    )
-    return bool(distance <= attorney.travel_radius_km)
-
-
-def _child_facts(session: Session, child_ids: list[int]) -> dict[int, _ChildFacts]:
-    others: dict[int, list[int]] = defaultdict(list)
-    for child_id, language_id in session.execute(
-        select(ChildLanguage.child_id, ChildLanguage.language_id)
-        .where(ChildLanguage.child_id.in_(child_ids))
-        .order_by(ChildLanguage.child_id, ChildLanguage.language_id)
-    ):
-        others[child_id].append(language_id)
-    rows = session.execute(
-        select(
-            Child.id,
-            Court.id,
-            Court.code,
-            Court.state,
-            Court.latitude,
-            Court.longitude,
-            Child.case_type,
-            Child.detained,
-            Child.primary_language_id,
-            Language.interpreter_available,
-        )
-        .join(Court, Court.id == Child.court_id)
-        .join(Language, Language.id == Child.primary_language_id)
-        .where(Child.id.in_(child_ids))
-    )
-    return {
-        child_id: _ChildFacts(
-            id=child_id,
-            court_id=court_id,
-            court_code=code,
-            court_state=state,
-            court_latitude=latitude,
-            court_longitude=longitude,
-            case_type=CaseType(case_type),
-            detained=detained,
-            language_ids=(primary, *[i for i in others[child_id] if i != primary]),
-            interpreter=interpreter,
-        )
-        for (
-            child_id,
-            court_id,
-            code,
-            state,
-            latitude,
-            longitude,
-            case_type,
-            detained,
-            primary,
-            interpreter,
-        ) in rows
-    }
-
-
-def _attorney_facts(
-    session: Session, attorney_ids: list[int], today: date
-) -> dict[int, _AttorneyFacts]:
-    held = held_slots_by_attorney(session)
-    facts = {
-        a.id: _AttorneyFacts(
-            id=a.id,
-            name=a.name,
-            firm=a.firm,
-            email=a.email,
-            active=a.active,
-            capacity=a.capacity,
-            carried=a.active_cases + held.get(a.id, 0),
-            takes_detained=a.takes_detained,
-            remote_ok=a.remote_ok,
-            travel_radius_km=a.travel_radius_km,
-            home=(
-                (a.home_latitude, a.home_longitude)
-                if a.home_latitude is not None and a.home_longitude is not None
-                else None
-            ),
-            courts=set(),
-            states=set(),
-            language_ids=set(),
-            expertise={},
-            leave_until=None,
-        )
-        for a in session.scalars(select(Attorney).where(Attorney.id.in_(attorney_ids)))
-    }
-    for attorney_id, court_id in session.execute(
-        select(AttorneyCourt.attorney_id, AttorneyCourt.court_id).where(
-            AttorneyCourt.attorney_id.in_(attorney_ids)
-        )
-    ):
-        facts[attorney_id].courts.add(court_id)
-    for attorney_id, state in session.execute(
-        select(AttorneyState.attorney_id, AttorneyState.state).where(
-            AttorneyState.attorney_id.in_(attorney_ids)
-        )
-    ):
-        facts[attorney_id].states.add(state)
-    for attorney_id, language_id in session.execute(
-        select(AttorneyLanguage.attorney_id, AttorneyLanguage.language_id).where(
-            AttorneyLanguage.attorney_id.in_(attorney_ids)
-        )
-    ):
-        facts[attorney_id].language_ids.add(language_id)
-    for attorney_id, case_type, level in session.execute(
-        select(
-            AttorneyExpertise.attorney_id, AttorneyExpertise.case_type, AttorneyExpertise.level
-        ).where(AttorneyExpertise.attorney_id.in_(attorney_ids))
-    ):
-        facts[attorney_id].expertise[CaseType(case_type)] = ExpertiseLevel(level)
-    for attorney_id, end in session.execute(
-        select(LeavePeriod.attorney_id, func.max(LeavePeriod.end_date))
-        .where(
-            LeavePeriod.attorney_id.in_(attorney_ids),
-            LeavePeriod.start_date <= today,
-            LeavePeriod.end_date >= today,
-        )
-        .group_by(LeavePeriod.attorney_id)
-    ):
-        facts[attorney_id].leave_until = end
-    return facts
-
-
-def _pairs_among(
-    session: Session,
-    child_column: Any,
-    attorney_column: Any,
-    pairs: Iterable[tuple[int, int]],
-    *conditions: ColumnElement[bool],
-) -> set[tuple[int, int]]:
-    pairs = list(pairs)
-    child_ids = {c for c, _ in pairs}
-    attorney_ids = {a for _, a in pairs}
-    found = session.execute(
-        select(child_column, attorney_column).where(
-            and_(child_column.in_(child_ids), attorney_column.in_(attorney_ids), *conditions)
-        )
-    )
-    wanted = set(pairs)
-    return {(c, a) for c, a in found if (c, a) in wanted}
+    if inst.free_capacity[attorney] <= 0:
+        return f"eligible but full ({record.current_load} of {capacity} places taken)"
+    free = int(inst.free_capacity[attorney])
+    return f"eligible, {free} free {'place' if free == 1 else 'places'} now"
