@@ -26,6 +26,8 @@ _MAX_SAFE_COST = 2**62
 
 @dataclass(frozen=True, slots=True)
 class Objective:
+    """An assignment's value, or (as a bound) the best value any assignment could reach."""
+
     units: int  # tier bonuses plus fit, in 1/100 point
     fit_units: int
     matched_per_tier: dict[Tier, int]

@@ -1,23 +1,25 @@
 """solve(problem) -> result: the flow relaxation, then sibling groups, then the explanations.
 
-1. Min-cost flow with every child on their own (siblings relaxed): lexicographically optimal for
-   that relaxation, so its objective bounds every assignment that keeps siblings together.
-2. If the relaxation already keeps each sibling group on one attorney or leaves it whole
-   unmatched, it is optimal: done.
-3. Otherwise, a small instance is solved exactly with CP-SAT (tier by tier). A large one is
-   repaired around the split groups: CP-SAT places each split group together or not at all among
-   the attorneys it was split over and its best common attorneys, with the children on those
-   attorneys and the best waiting children free to move; then, with every group's decision fixed,
-   the flow places all other children again (optimal given those decisions). The result is
-   proven optimal only if it reaches the relaxation's bound; otherwise the gap is reported.
+1. Min-cost flow with every child on their own (siblings relaxed, each only towards attorneys
+   who could take the whole group): lexicographically optimal for that relaxation, so it bounds
+   every assignment that keeps siblings together. Among its equally good optima, a few more
+   flows steer split groups together (or out) at no cost.
+2. If it keeps each sibling group on one attorney or leaves it whole unmatched, it is optimal.
+3. Otherwise, a small problem is solved exactly with CP-SAT (tier by tier). A larger one is
+   repaired: CP-SAT places each split group together or not at all among the attorneys it was
+   split over and its best common attorneys, with the children on those attorneys and the best
+   waiting children free to move; with every group's decision fixed, the flow then places all
+   other children again (optimal given those decisions). Where a flow is cheap, branch and bound
+   on the groups (matcher.branch) then looks for a better assignment or the proof that there is
+   none. The result is OPTIMAL only when proven; otherwise its bound and gap say how far it may be.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,7 +30,7 @@ from .explain import explained_result
 from .flow import solve_flow
 from .problem import MatchProblem
 from .result import MatchResult, SolveStatus
-from .scoring import Objective, costs_fit, objective, tier_bonus
+from .scoring import costs_fit, objective, tier_bonus
 
 # Up to this many eligible pairs, a relaxation that splits siblings is solved exactly as a whole.
 FULL_MODEL_MAX_PAIRS = 20_000
@@ -81,8 +83,7 @@ def solve(
             if not proven:
                 attorney_of = _place_others(inst, bonus, attorney_of)
         else:
-            attorney_of = _repair(inst, attorney_of, split, deadline)
-            attorney_of = _place_others(inst, bonus, attorney_of)
+            attorney_of = _place_others(inst, bonus, _repair(inst, attorney_of, split, deadline))
             proven = False
         timings["siblings"] = time.perf_counter() - siblings_started
         if not proven and branch_and_bound and relaxed.arcs <= SEARCH_MAX_ARCS:
@@ -97,7 +98,7 @@ def solve(
                 deadline=deadline,
             )
             attorney_of, proven = search.best, search.proven
-            bound = Objective(search.bound_units, 0, bound.matched_per_tier)
+            bound = dataclasses.replace(bound, units=search.bound_units)
             timings["branch_and_bound"] = time.perf_counter() - search_started
     value = objective(inst, attorney_of, bonus)
     if value.units > bound.units:
@@ -115,7 +116,7 @@ def solve(
     return result
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Relaxation:
     attorney_of: IndexArray  # fixed groups where fixed, everyone else as the flow put them
     cost: int  # the flow's optimal cost (the fixed groups excluded)
@@ -319,11 +320,5 @@ def _best_waiting(
 
 def _place_others(inst: Instance, bonus: IntArray, attorney_of: IndexArray) -> IndexArray:
     """Keeps each sibling group's decision and places every other child optimally around them."""
-    in_group = inst.group_of >= 0
-    group_cases = np.bincount(
-        attorney_of[in_group & (attorney_of >= 0)], minlength=len(inst.attorneys)
-    ).astype(np.int64)
-    capacity = np.where(inst.available, inst.free_capacity, 0) - group_cases
-    others = solve_flow(inst, bonus, ~in_group, capacity, group_cases)
-    result = np.where(in_group, attorney_of, others.attorney_of).astype(np.int32)
-    return result
+    decisions = {g: int(attorney_of[members[0]]) for g, members in enumerate(inst.groups)}
+    return _relaxation(inst, bonus, decisions, rounds=0).attorney_of
