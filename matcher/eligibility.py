@@ -134,6 +134,7 @@ class Instance:
         self._build_classes()
         self._restrict_siblings()
         self._index_flow_profiles()
+        self._index_hubs()
 
     # -- attorneys -------------------------------------------------------------------------
 
@@ -381,6 +382,13 @@ class Instance:
                     ),
                 )
             )
+        self.class_options = OptionTable.of(
+            [(klass.attorneys, klass.attorney_units) for klass in self.classes]
+        )
+        # sorted, since owners ascend and each owner's attorneys ascend
+        self._class_option_keys = (
+            self.class_options.owner * len(self.attorneys) + self.class_options.attorney
+        )
         sizes = np.array([len(c.attorneys) for c in self.classes], dtype=np.int64)
         pairs = int(sizes[child_class].sum()) if len(child_class) else 0
         for ci, attorneys in self.excluded.items():
@@ -402,16 +410,10 @@ class Instance:
                 keep = np.isin(attorneys, common)
                 self.sibling_options[child] = (attorneys[keep], fit[keep])
 
-    _none: tuple[IndexArray, IntArray] = (
-        np.zeros(0, dtype=np.int32),
-        np.zeros(0, dtype=np.int64),
-    )
-
     def _index_flow_profiles(self) -> None:
         """Classes the flow cannot tell apart share one node: same court, case type and
         detention, and languages giving every attorney the same eligibility and fit (a second
-        language nobody speaks changes nothing). A sibling group whose members share a class
-        enters the flow as one hub."""
+        language nobody speaks changes nothing)."""
         language_ids: dict[bytes, int] = {}
         keys: dict[tuple[int, CaseType, bool, int], int] = {}
         self.flow_profile_of_class: IndexArray = np.empty(len(self.classes), dtype=np.int32)
@@ -426,28 +428,28 @@ class Instance:
                 keys[key] = len(keys)
                 self.class_of_flow_profile.append(k)
             self.flow_profile_of_class[k] = keys[key]
-        self.hub_group: BoolArray = np.array(
-            [len(np.unique(self.child_class[members])) == 1 for members in self.groups],
-            dtype=np.bool_,
-        ).reshape(len(self.groups))
-        self.class_options = OptionTable.of(
-            [(klass.attorneys, klass.attorney_units) for klass in self.classes]
-        )
-        # sorted, since owners ascend and each owner's attorneys ascend
-        self._class_option_keys = (
-            self.class_options.owner * len(self.attorneys) + self.class_options.attorney
-        )
         self.profile_options = OptionTable.of(
             [
                 (self.classes[k].attorneys, self.classes[k].attorney_units)
                 for k in self.class_of_flow_profile
             ]
         )
-        hub_options = []
+
+    def _index_hubs(self) -> None:
+        """A sibling group whose members share a class enters the flow as one hub, with the
+        group's attorneys and their attorney-side fit."""
+        self.hub_group: BoolArray = np.array(
+            [len(np.unique(self.child_class[members])) == 1 for members in self.groups],
+            dtype=np.bool_,
+        ).reshape(len(self.groups))
+        options: list[tuple[IndexArray, IntArray]] = []
         for g, members in enumerate(self.groups):
-            attorneys, fit = self.eligible(int(members[0])) if self.hub_group[g] else self._none
-            hub_options.append((attorneys, fit - self.tender_units[members[0]]))
-        self.hub_options = OptionTable.of(hub_options)
+            if self.hub_group[g]:
+                attorneys, fit = self.eligible(int(members[0]))
+                options.append((attorneys, fit - self.tender_units[members[0]]))
+            else:
+                options.append((np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)))
+        self.hub_options = OptionTable.of(options)
 
     def eligible(self, child: int) -> tuple[IndexArray, IntArray]:
         """The attorneys the child may be given and the pair fit units, without load: rules 1-6,
