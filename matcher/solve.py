@@ -39,9 +39,10 @@ FULL_MODEL_MAX_PAIRS = 20_000
 TIE_BREAK_ROUNDS = 3
 NODE_TIE_BREAK_ROUNDS = 2
 # Branch and bound on split groups, where a node (a few flows) is cheap: up to this many arcs in
-# the flow (about 5,000 children x 1,000 attorneys take 30,000; 50,000 x 10,000 take 770,000),
-# and this many nodes. Counts, not seconds, so that the same data always gives the same answer.
-SEARCH_MAX_ARCS = 250_000
+# the flow (demo data: 5,000 children x 1,000 attorneys take 30,000, about 0.1 s a node; 10,000 x
+# 2,000 take 60,000; 20,000 x 4,000 take 200,000, 1 s a node), and this many nodes. Counts, not
+# seconds, so that the same data always gives the same answer.
+SEARCH_MAX_ARCS = 50_000
 SEARCH_MAX_NODES = 10
 # Best common attorneys (by fit) offered to each split sibling group in the repair.
 REPAIR_ATTORNEYS_PER_GROUP = 3
