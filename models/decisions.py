@@ -14,7 +14,7 @@ before writing anything, so the caller's transaction changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -273,12 +273,12 @@ def _refusal_text(session: Session, child_id: int, attorney_id: int, name: str) 
 
 
 def _engine_rules(
-    session: Session, child_id: int, attorney_id: int, name: str, as_of: date
+    session: Session, inst: Instance, child_id: int, attorney_id: int, name: str, as_of: date
 ) -> tuple[list[Broken], Proposal | None]:
     """The matching rules 1-6 for one pair, as the engine applies them in a nightly run."""
-    problem = load_child_problem(session, as_of, child_id, [attorney_id])
-    inst = Instance(problem)
-    child, attorney = 0, 0
+    child = 0
+    attorney = inst.attorney_index[attorney_id]
+    problem = inst.problem
     klass = inst.classes[inst.child_class[child]]
     court = inst.courts[klass.court]
     names = problem.language_names
@@ -347,28 +347,46 @@ def _engine_rules(
         )
     if broken:
         return broken, None
-    explainer = Explainer(inst, np.array([attorney], dtype=np.int32))
+    explainer = Explainer(inst, np.full(1, -1, dtype=np.int32))
     return [], explainer.proposal(child, attorney, 1)
+
+
+def check_pairs(
+    session: Session, child_id: int, attorney_ids: Collection[int], as_of: date | None = None
+) -> dict[int, PairCheck]:
+    """Judge the child with each attorney now: the records' state, then the engine's rules 1-6
+    on `as_of` (today), in one engine instance. Attorneys that do not exist are left out."""
+    as_of = as_of or date.today()
+    state = _child_state(session, child_id)
+    attorneys = session.execute(
+        select(Attorney.id, Attorney.name, Attorney.active).where(Attorney.id.in_(attorney_ids))
+    ).all()
+    inst = Instance(
+        load_child_problem(session, as_of, child_id, [a.id for a in attorneys if a.active])
+    )
+    checks = {}
+    for attorney_id, name, active in attorneys:
+        broken = list(state)
+        proposal = None
+        if not active:
+            broken.append(Broken(Rule.ATTORNEY_INACTIVE, f"attorney {name} is no longer active"))
+        else:
+            rules, proposal = _engine_rules(session, inst, child_id, attorney_id, name, as_of)
+            broken.extend(rules)
+        checks[attorney_id] = PairCheck(
+            child_id, attorney_id, tuple(broken), None if broken else proposal
+        )
+    return checks
 
 
 def check_pair(
     session: Session, child_id: int, attorney_id: int, as_of: date | None = None
 ) -> PairCheck:
-    """Judge one pair now: the records' state, then the engine's rules 1-6 on `as_of` (today)."""
-    as_of = as_of or date.today()
-    broken = _child_state(session, child_id)
-    row = session.execute(
-        select(Attorney.name, Attorney.active).where(Attorney.id == attorney_id)
-    ).one_or_none()
-    if row is None:
+    """Judge one pair now (see `check_pairs`)."""
+    check = check_pairs(session, child_id, [attorney_id], as_of).get(attorney_id)
+    if check is None:
         raise LookupError(f"There is no attorney {attorney_id}; it may have been removed.")
-    name, active = row
-    if not active:
-        broken.append(Broken(Rule.ATTORNEY_INACTIVE, f"attorney {name} is no longer active"))
-        return PairCheck(child_id, attorney_id, tuple(broken), None)
-    rules, proposal = _engine_rules(session, child_id, attorney_id, name, as_of)
-    broken.extend(rules)
-    return PairCheck(child_id, attorney_id, tuple(broken), None if broken else proposal)
+    return check
 
 
 @dataclass(frozen=True)

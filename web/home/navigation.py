@@ -22,7 +22,15 @@ class NavLink:
 # Each blueprint adds a line for its pages, e.g.
 #   NavLink("coordinator.review", "Review queue", frozenset({Role.COORDINATOR})),
 # A link shows only once its endpoint is registered and only to the roles listed.
-NAV_LINKS: tuple[NavLink, ...] = (NavLink("home.index", "Home", ALL_ROLES),)
+COORDINATOR = frozenset({Role.COORDINATOR})
+NAV_LINKS: tuple[NavLink, ...] = (
+    NavLink("home.index", "Home", ALL_ROLES),
+    NavLink("coordinator.review", "Review queue", COORDINATOR),
+    NavLink("coordinator.unmatched", "Unmatched children", COORDINATOR),
+    NavLink("coordinator.runs", "Runs", COORDINATOR),
+    NavLink("coordinator.uploads", "Spreadsheets", COORDINATOR),
+    NavLink("coordinator.audit", "Audit trail", COORDINATOR),
+)
 
 
 @dataclass(frozen=True)

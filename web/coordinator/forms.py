@@ -1,0 +1,187 @@
+"""Forms of the review queue and the child page.
+
+Filter and search forms read the query string (GET, no CSRF token: they change nothing); every
+form that decides something is a POST with Flask-WTF's CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from matcher.explain import CASE_TYPE_NAMES
+from matcher.rules import Tier
+from models.decisions import MAX_NOTE_LENGTH, NOTE_REQUIRED_FOR, REJECTION_REASONS
+
+from .ops_forms import _choices, _FilterForm
+
+# A bulk action covers the proposals of one page; more than this is not a form a page sends.
+MAX_BULK_ITEMS = 200
+CHOOSE = SelectChoice("", "Choose a reason")
+REASON_CHOICES = [CHOOSE, *(SelectChoice(code, label) for code, label in REJECTION_REASONS.items())]
+NOTE_LENGTH = Length(max=MAX_NOTE_LENGTH, message=f"At most {MAX_NOTE_LENGTH} characters.")
+
+
+def _note_given(reason: SelectField, note: TextAreaField) -> bool:
+    """A reason such as "other" needs a note; says so on the note field. (Not an inline
+    validator: the note's Optional() stops its chain when it is empty.)"""
+    if reason.data in NOTE_REQUIRED_FOR and not (note.data or "").strip():
+        label = REJECTION_REASONS[reason.data]
+        note.errors = [*note.errors, f"Say why in the note: '{label}' needs one."]
+        return False
+    return True
+
+
+class ReviewFilterForm(_FilterForm):
+    court = SelectField("Court", choices=[], default="")
+    language = SelectField("Language", choices=[], default="")
+    case_type = SelectField(
+        "Case type",
+        choices=_choices((ct.value, name) for ct, name in CASE_TYPE_NAMES.items()),
+        default="",
+    )
+    tier = SelectField(
+        "Tier today", choices=_choices((str(t.value), t.name) for t in Tier), default=""
+    )
+
+    def set_choices(self, courts: list[tuple[str, str]], languages: list[tuple[str, str]]) -> None:
+        """Each list holds (value, label) pairs."""
+        self.court.choices = _choices(courts)
+        self.language.choices = _choices(languages)
+
+
+class _ReturnTo(FlaskForm):
+    """Where to go back to after the decision: the list the coordinator was on, filters kept."""
+
+    return_to = HiddenField()
+
+
+class ConfirmForm(_ReturnTo):
+    submit = SubmitField("Confirm")
+
+
+class RejectForm(_ReturnTo):
+    reason = SelectField(
+        "Reason",
+        choices=REASON_CHOICES,
+        validators=[InputRequired("Choose why the proposal is rejected.")],
+        default="",
+    )
+    note = TextAreaField(
+        "Note",
+        validators=[Optional(), NOTE_LENGTH],
+        description="What the next coordinator should know; required for 'Other'.",
+    )
+    submit = SubmitField("Reject")
+
+    def validate_reason(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Choose why the proposal is rejected.")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        return _note_given(self.reason, self.note) and valid
+
+
+class BulkForm(_ReturnTo):
+    """One action for the proposals ticked in the queue (their checkboxes name this form)."""
+
+    match_ids = SelectMultipleField(
+        "Proposals",
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired("Tick at least one proposal first.")],
+    )
+    action = RadioField(
+        "With the ticked proposals",
+        choices=[SelectChoice("confirm", "Confirm"), SelectChoice("reject", "Reject")],
+        validators=[InputRequired("Choose confirm or reject.")],
+    )
+    reason = SelectField("Reason for rejecting", choices=REASON_CHOICES, default="")
+    note = TextAreaField("Note for rejecting", validators=[Optional(), NOTE_LENGTH])
+    submit = SubmitField("Apply to the ticked proposals")
+
+    def validate_match_ids(self, field: SelectMultipleField) -> None:
+        if field.data and len(field.data) > MAX_BULK_ITEMS:
+            raise ValidationError(f"Tick at most {MAX_BULK_ITEMS} proposals at once.")
+
+    def validate_reason(self, field: SelectField) -> None:
+        if self.action.data == "reject" and not field.data:
+            raise ValidationError("Choose why the ticked proposals are rejected.")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.action.data != "reject":
+            return valid
+        return _note_given(self.reason, self.note) and valid
+
+
+class LanguagesForm(FlaskForm):
+    primary = StringField(
+        "Primary language",
+        validators=[
+            DataRequired("Enter the language the child speaks best."),
+            Length(max=150, message="At most 150 characters."),
+        ],
+        description="The language the child speaks best, as people write it (Mam, K'iche').",
+    )
+    others = StringField(
+        "Other languages",
+        validators=[Optional(), Length(max=500, message="At most 500 characters.")],
+        description="Separated by semicolons, e.g. Spanish; K'iche'. Leave empty for none.",
+    )
+    submit = SubmitField("Save the languages")
+
+
+class OfferForm(FlaskForm):
+    attorney_id = IntegerField(validators=[InputRequired()])
+    submit = SubmitField("Offer this attorney")
+
+
+class OverrideForm(FlaskForm):
+    reason = TextAreaField(
+        "Why the rule may be overridden",
+        validators=[
+            DataRequired("Say why this match may go ahead despite the rule."),
+            NOTE_LENGTH,
+        ],
+        description="Recorded with the match and shown in the child's timeline.",
+    )
+    submit = SubmitField("Offer the case and record the override")
+
+
+class AttorneySearchForm(_FilterForm):
+    q = StringField(
+        "Attorney name or external id",
+        validators=[Optional(), Length(max=200, message="At most 200 characters.")],
+    )
+
+    @property
+    def query(self) -> str:
+        return (self.q.data or "").strip() if not self.q.errors else ""
+
+
+class OverrideSearchForm(FlaskForm):
+    """The override page's search, shown empty on the child page beside the eligible search."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Any attorney by name or external id",
+        id="override-q",
+        validators=[Optional(), Length(max=200, message="At most 200 characters.")],
+    )

@@ -1,0 +1,432 @@
+"""GET /review (the queue of proposals awaiting review), POST confirm / reject, one or in bulk.
+
+The queue lists every proposal still awaiting review (a new run replaces them, so they are the
+latest run's), most urgent first, and reads one page with a fixed number of queries however
+long the queue is. Every decision is re-checked by models.decisions at the moment it is taken.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from jobs.clock import load_schedule
+from matcher.explain import CASE_TYPE_NAMES
+from matcher.result import SCORE_PARTS
+from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, age_on
+from models.base import utcnow
+from models.decisions import REJECTION_REASONS, RULE_LABELS, DecisionRefused, confirm, reject
+from models.entities import (
+    Attorney,
+    AttorneyExpertise,
+    AttorneyLanguage,
+    Child,
+    ChildLanguage,
+    Court,
+    Language,
+    Match,
+    MatchRun,
+    MatchStatus,
+    User,
+)
+from models.matching import held_slots_by_attorney
+from models.queries import tier_expression
+
+from ..extensions import get_db, get_session
+from ..pagination import paginate
+from ..security import is_safe_next, signed_in_user
+from . import bp
+from .explanations import court_label
+from .forms import BulkForm, ConfirmForm, RejectForm, ReviewFilterForm
+from .runs import _filter_choices, _filter_conditions
+
+SCORE_PART_LABELS = {
+    "language": "language",
+    "expertise": "expertise",
+    "distance": "distance",
+    "tender_age": "tender age",
+    "load": "load",
+}
+assert tuple(SCORE_PART_LABELS) == SCORE_PARTS, "SCORE_PART_LABELS must follow SCORE_PARTS"
+LANGUAGE_LEVEL_ORDER = {LanguageLevel.NATIVE: 0, LanguageLevel.FLUENT: 1, LanguageLevel.WORKING: 2}
+# Per-item lines a bulk report flashes (the session cookie holds them); the rest are counted.
+MAX_REPORTED_ITEMS = 25
+# Where a decision may send the coordinator back to.
+RETURN_PREFIXES = ("/review", "/children/")
+
+
+# --- what a row shows -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttorneySummary:
+    id: int
+    external_id: str
+    name: str
+    firm: str
+    email: str
+    languages: list[tuple[str, str]]  # (language name, level), best level first
+    expertise: dict[CaseType, ExpertiseLevel]
+    capacity: int
+    load: int  # cases carried: imported active cases, accepted matches, confirmed offers
+
+    def expertise_in(self, case_type: CaseType) -> str:
+        level = self.expertise.get(CaseType(case_type))
+        return level.value if level else "none"
+
+
+def attorney_summaries(
+    session: Session, attorney_ids: Collection[int]
+) -> dict[int, AttorneySummary]:
+    """Who each attorney is, what they speak and cover, and their load: four queries."""
+    if not attorney_ids:
+        return {}
+    languages: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for attorney_id, name, level in session.execute(
+        select(AttorneyLanguage.attorney_id, Language.name, AttorneyLanguage.level)
+        .join(Language, Language.id == AttorneyLanguage.language_id)
+        .where(AttorneyLanguage.attorney_id.in_(attorney_ids))
+        .order_by(AttorneyLanguage.attorney_id, Language.name)
+    ):
+        languages[attorney_id].append((name, LanguageLevel(level)))
+    for spoken in languages.values():
+        spoken.sort(key=lambda pair: LANGUAGE_LEVEL_ORDER[LanguageLevel(pair[1])])
+    expertise: dict[int, dict[CaseType, ExpertiseLevel]] = defaultdict(dict)
+    for attorney_id, case_type, level in session.execute(
+        select(
+            AttorneyExpertise.attorney_id, AttorneyExpertise.case_type, AttorneyExpertise.level
+        ).where(AttorneyExpertise.attorney_id.in_(attorney_ids))
+    ):
+        expertise[attorney_id][CaseType(case_type)] = ExpertiseLevel(level)
+    held = held_slots_by_attorney(session, attorney_ids)
+    return {
+        row.id: AttorneySummary(
+            id=row.id,
+            external_id=row.external_id,
+            name=row.name,
+            firm=row.firm,
+            email=row.email,
+            languages=[(name, LanguageLevel(level).value) for name, level in languages[row.id]],
+            expertise=expertise[row.id],
+            capacity=row.capacity,
+            load=row.active_cases + held.get(row.id, 0),
+        )
+        for row in session.execute(
+            select(
+                Attorney.id,
+                Attorney.external_id,
+                Attorney.name,
+                Attorney.firm,
+                Attorney.email,
+                Attorney.capacity,
+                Attorney.active_cases,
+            ).where(Attorney.id.in_(attorney_ids))
+        )
+    }
+
+
+@dataclass(frozen=True)
+class ChildFacts:
+    """What the queue and the child page show of a child besides its own columns."""
+
+    other_languages: dict[int, list[str]]  # child id -> language names
+    siblings: dict[int, list[tuple[int, str]]]  # child id -> (sibling id, name)
+
+
+def child_facts(session: Session, children: Iterable[Child]) -> ChildFacts:
+    """Other languages and siblings of `children`: two queries."""
+    children = list(children)
+    ids = [child.id for child in children]
+    other_languages: dict[int, list[str]] = defaultdict(list)
+    for child_id, name in session.execute(
+        select(ChildLanguage.child_id, Language.name)
+        .join(Language, Language.id == ChildLanguage.language_id)
+        .where(ChildLanguage.child_id.in_(ids))
+        .order_by(ChildLanguage.child_id, Language.name)
+    ):
+        other_languages[child_id].append(name)
+    groups = {child.sibling_group_id for child in children if child.sibling_group_id is not None}
+    in_group: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    if groups:
+        for sibling_id, group_id, first, last in session.execute(
+            select(Child.id, Child.sibling_group_id, Child.first_name, Child.last_name)
+            .where(Child.sibling_group_id.in_(groups))
+            .order_by(Child.id)
+        ):
+            in_group[group_id].append((sibling_id, f"{first} {last}"))
+    siblings = {
+        child.id: [s for s in in_group[child.sibling_group_id] if s[0] != child.id]
+        for child in children
+        if child.sibling_group_id is not None
+    }
+    return ChildFacts(other_languages=other_languages, siblings=siblings)
+
+
+def case_type_name(case_type: CaseType | str) -> str:
+    return CASE_TYPE_NAMES[CaseType(case_type)]
+
+
+def score_parts(parts: dict[str, float]) -> list[tuple[str, float]]:
+    """The parts of a score in display order, with their labels."""
+    return [(SCORE_PART_LABELS[key], float(parts[key])) for key in SCORE_PARTS if key in parts]
+
+
+def page_helpers() -> dict[str, Any]:
+    """Functions and constants the queue and child templates share."""
+    return {
+        "case_type_name": case_type_name,
+        "score_parts": score_parts,
+        "age_on": age_on,
+        "court_label": court_label,
+        "rejection_reasons": REJECTION_REASONS,
+        "rule_labels": RULE_LABELS,
+    }
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+
+def _awaiting_review() -> Any:
+    return Child.id.in_(select(Match.child_id).where(Match.status == MatchStatus.PROPOSED))
+
+
+def _next_nightly_run() -> datetime | None:
+    schedule = load_schedule(get_db())
+    fire: datetime | None = schedule.trigger(schedule.nightly_match).get_next_fire_time(
+        None, utcnow()
+    )
+    return fire
+
+
+def _render_queue(bulk: BulkForm, status: int = 200) -> tuple[str, int]:
+    session = get_session()
+    today = date.today()
+    tier = tier_expression(today)
+    courts, languages = _filter_choices(session, [_awaiting_review()])
+    filters = ReviewFilterForm()
+    filters.set_choices(
+        courts=[(code, label) for code, (label, _) in courts.items()],
+        languages=[(code, name) for code, (name, _) in languages.items()],
+    )
+    chosen = filters.chosen()
+    page = paginate(
+        session,
+        select(Match, Child, Court.code, Court.city, Language.name, tier.label("tier"))
+        .join(Child, Child.id == Match.child_id)
+        .join(Court, Court.id == Child.court_id)
+        .join(Language, Language.id == Child.primary_language_id)
+        .where(
+            Match.status == MatchStatus.PROPOSED,
+            *_filter_conditions(chosen, courts, languages, tier),
+        )
+        .order_by(tier, Child.next_hearing_date.asc().nulls_last(), Child.id, Match.id),
+        scalars=False,
+    )
+    facts = child_facts(session, (row.Child for row in page.items))
+    attorneys = attorney_summaries(session, {row.Match.attorney_id for row in page.items})
+    empty = page.total == 0 and not chosen
+    ticked = set(bulk.match_ids.data or [])
+    return (
+        render_template(
+            "coordinator/review.html",
+            page=page,
+            filters=filters,
+            filtered=bool(chosen),
+            facts=facts,
+            attorneys=attorneys,
+            runs=session.scalars(
+                select(MatchRun)
+                .where(
+                    MatchRun.id.in_(
+                        select(Match.run_id).where(Match.status == MatchStatus.PROPOSED)
+                    )
+                )
+                .order_by(MatchRun.id)
+            ).all(),
+            next_run=_next_nightly_run() if empty else None,
+            runs_page="coordinator.runs" in current_app.view_functions,
+            today=today,
+            bulk=bulk,
+            ticked=ticked,
+            confirm_form=ConfirmForm(),
+            reject_form=RejectForm(formdata=None),
+            query=request.args.to_dict(),
+            **page_helpers(),
+        ),
+        status,
+    )
+
+
+@bp.route("/review")
+def review() -> tuple[str, int]:
+    return _render_queue(BulkForm(formdata=None))
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+def _labels(session: Session, match_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+    """match id -> (child external id, attorney name), for messages: no child names, so
+    that nothing identifying travels in the flash cookie."""
+    return {
+        match_id: (external_id, name)
+        for match_id, external_id, name in session.execute(
+            select(Match.id, Child.external_id, Attorney.name)
+            .join(Child, Child.id == Match.child_id)
+            .join(Attorney, Attorney.id == Match.attorney_id)
+            .where(Match.id.in_(match_ids))
+        )
+    }
+
+
+def return_url(target: str | None) -> str:
+    """The page a decision was taken on (the queue with its filters, or a child's page), if
+    `target` is one; else the queue."""
+    if target and is_safe_next(target) and target.startswith(RETURN_PREFIXES):
+        return target
+    return url_for(".review")
+
+
+def _back(form: ConfirmForm | RejectForm) -> Response:
+    return redirect(return_url(form.return_to.data))
+
+
+def _decide(
+    session: Session, user: User, match_id: int, action: str, reason: str, note: str
+) -> str | None:
+    """Take one decision in its own transaction; None when done, else why it was refused.
+
+    Nothing may be read in the transaction before the decision takes its lock (see
+    models.decisions), so the user is fetched by the caller, before any transaction.
+    """
+    try:
+        with session.begin():
+            if action == "confirm":
+                confirm(session, match_id, user)
+            else:
+                reject(session, match_id, user, reason, note)
+    except DecisionRefused as refused:
+        return str(refused)
+    except LookupError:
+        return "there is no such proposal any more"
+    return None
+
+
+@bp.route("/review/<int:match_id>/confirm", methods=["POST"])
+def confirm_proposal(match_id: int) -> Response:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = get_session()
+    refused = _decide(session, signed_in_user(), match_id, "confirm", "", "")
+    labels = _labels(session, [match_id])
+    if match_id not in labels:
+        abort(404)
+    child, attorney = labels[match_id]
+    if refused:
+        flash(f"Not confirmed: {child} with {attorney}: {refused}.", "error")
+    else:
+        flash(f"Confirmed: {attorney} is offered the case of {child}.", "success")
+    return _back(form)
+
+
+@bp.route("/review/<int:match_id>/reject", methods=["GET", "POST"])
+def reject_proposal(match_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    form = RejectForm()
+    if form.validate_on_submit():
+        refused = _decide(
+            session,
+            signed_in_user(),
+            match_id,
+            "reject",
+            form.reason.data or "",
+            form.note.data or "",
+        )
+        labels = _labels(session, [match_id])
+        if match_id not in labels:
+            abort(404)
+        child, attorney = labels[match_id]
+        if refused:
+            flash(f"Not rejected: {child} with {attorney}: {refused}.", "error")
+        else:
+            flash(
+                f"Rejected: {attorney} for {child} "
+                f"({REJECTION_REASONS[form.reason.data or '']}); this pair is not proposed "
+                "again.",
+                "success",
+            )
+        return _back(form)
+    row = session.execute(
+        select(Match, Child, Court.code, Court.city)
+        .join(Child, Child.id == Match.child_id)
+        .join(Court, Court.id == Child.court_id)
+        .where(Match.id == match_id)
+    ).one_or_none()
+    if row is None:
+        abort(404)
+    if request.method == "GET" and not form.return_to.data:
+        form.return_to.data = request.args.get("return_to", "")
+    attorney = attorney_summaries(session, [row.Match.attorney_id])[row.Match.attorney_id]
+    return (
+        render_template(
+            "coordinator/review_reject.html",
+            form=form,
+            match=row.Match,
+            child=row.Child,
+            court=court_label(row.city, row.code),
+            attorney=attorney,
+            back=return_url(form.return_to.data),
+            today=date.today(),
+            **page_helpers(),
+        ),
+        400 if request.method == "POST" else 200,
+    )
+
+
+@bp.route("/review/bulk", methods=["POST"])
+def review_bulk() -> Response | tuple[str, int]:
+    """Confirm or reject the ticked proposals, each re-checked in its own transaction; report
+    per item what was done and what was refused and why."""
+    form = BulkForm()
+    if not form.validate_on_submit():
+        return _render_queue(form, 400)
+    session = get_session()
+    action = form.action.data or ""
+    ids = list(dict.fromkeys(form.match_ids.data or []))
+    user = signed_in_user()
+    reason, note = form.reason.data or "", form.note.data or ""
+    outcomes = {m: _decide(session, user, m, action, reason, note) for m in ids}
+    labels = _labels(session, ids)
+    done = [match_id for match_id, refused in outcomes.items() if refused is None]
+    refused = [(match_id, why) for match_id, why in outcomes.items() if why is not None]
+    verb = "Confirmed" if action == "confirm" else "Rejected"
+    if done:
+        items = ", ".join(
+            "{} with {}".format(*labels.get(m, (f"proposal {m}", "?")))
+            for m in done[:MAX_REPORTED_ITEMS]
+        )
+        more = len(done) - MAX_REPORTED_ITEMS
+        flash(
+            f"{verb} {len(done)} of {len(ids)}: {items}"
+            + (f" and {more} more." if more > 0 else "."),
+            "success",
+        )
+    for match_id, why in refused[:MAX_REPORTED_ITEMS]:
+        child, attorney = labels.get(match_id, (f"proposal {match_id}", "?"))
+        flash(f"Not {verb.lower()}: {child} with {attorney}: {why}.", "error")
+    if len(refused) > MAX_REPORTED_ITEMS:
+        flash(
+            f"{len(refused) - MAX_REPORTED_ITEMS} more were not {verb.lower()}; those still "
+            "awaiting review stay in the queue.",
+            "error",
+        )
+    return redirect(url_for(".review", **request.args.to_dict()))
