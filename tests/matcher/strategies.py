@@ -9,6 +9,7 @@ the flow relaxation splits groups and the exact model has to decide.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -74,6 +75,9 @@ CROWDED = Mix(
     without_spanish=0.1,
     on_leave=0.05,
 )
+
+# No sibling groups: the min-cost flow alone, with its additive tier bonuses, decides.
+LONERS = dataclasses.replace(VARIED, sibling_groups=(None,), capacities=(1, 2, 1, 1, 0))
 
 
 def _chance(draw: st.DrawFn, share: float) -> bool:

@@ -19,7 +19,7 @@ from matcher.result import MatchResult, SolveStatus
 from matcher.rules import Tier
 
 from .oracle import brute_force_best, check_rules, result_key
-from .strategies import CROWDED, VARIED, problems
+from .strategies import CROWDED, LONERS, VARIED, problems
 
 EXAMPLES = settings(max_examples=200, deadline=None)
 
@@ -35,6 +35,15 @@ def weighted(result: MatchResult, key: tuple[int, int, int, int, float]) -> floa
     t1, t12, t123, total, fit = key
     counts = {Tier.T1: t1, Tier.T2: t12 - t1, Tier.T3: t123 - t12, Tier.T4: total - t123}
     return sum(result.tier_bonus[tier] * counts[tier] for tier in Tier) + fit
+
+
+@EXAMPLES
+@given(problems(LONERS))
+def test_flow_alone_equals_the_brute_force_optimum(problem: MatchProblem) -> None:
+    """No sibling groups: one min-cost flow with additive tier bonuses is lexicographically
+    optimal (the claim in matcher/scoring.py)."""
+    result = assert_optimal(problem)
+    assert set(result.timings_s) == {"eligibility", "build", "solve", "explain", "total"}
 
 
 @EXAMPLES
@@ -58,7 +67,7 @@ def test_branch_and_bound_equals_the_brute_force_optimum(problem: MatchProblem) 
     assert_optimal(problem, full_model_max_pairs=0)
 
 
-def assert_optimal(problem: MatchProblem, **options: Any) -> None:
+def assert_optimal(problem: MatchProblem, **options: Any) -> MatchResult:
     result = solve(problem, **options)
     check_rules(problem, result)
     best = brute_force_best(problem)
@@ -67,6 +76,7 @@ def assert_optimal(problem: MatchProblem, **options: Any) -> None:
     assert found[:4] == best[:4]
     assert found[4] == pytest.approx(best[4], abs=fit_tolerance(problem))
     assert result.gap == 0.0 and result.bound == result.objective
+    return result
 
 
 @EXAMPLES
