@@ -29,6 +29,17 @@ def shown_children(html: str) -> list[str]:
     return re.findall(r'<tr data-child="([^"]+)">', html)
 
 
+def places_shown(html: str) -> list[tuple[str, str, int, int, int]]:
+    """(court and language, why, urgent children, eligible attorneys, with a free place) per row
+    of the summary by court and language, in order."""
+    rows = re.findall(
+        r'<tr data-place="[^"]*">\s*<th scope="row">([^<]*)</th>\s*<td>([^<]*)</td>\s*'
+        r'<td class="num">(\d+)</td>\s*<td class="num">(\d+)</td>\s*<td class="num">(\d+)</td>',
+        html,
+    )
+    return [(place, why, int(u), int(e), int(f)) for place, why, u, e, f in rows]
+
+
 def row_of(html: str, external_id: str) -> str:
     start = html.index(f'<tr data-child="{external_id}">')
     return html[start : html.index("</tr>", start)]
@@ -139,10 +150,11 @@ def test_every_waiting_child_is_listed_most_urgent_first(client, signed_in, scen
     assert shown_children(html) == ALL_LISTED
     assert f'href="/runs/{scene.run.id}">run {scene.run.id}</a>' in html
     mam = row_of(html, "C-MAM")
-    assert "<strong>T1</strong>" in mam and f"hearing {days(5).isoformat()}" in mam
+    assert '<span class="tier tier-1">T1</span>' in mam and f"hearing {days(5).isoformat()}" in mam
+    assert f'<a href="/children/{scene.mam.id}">' in mam  # the child's page
     assert "Houston (HOU)" in mam and "Mam" in mam
     assert "detained; hearing" in row_of(html, "C-DET")
-    assert "no hearing date" in row_of(html, "C-LATER") and "<strong>T4</strong>" in html
+    assert "no hearing date" in row_of(html, "C-LATER") and ">T4</span>" in html
 
 
 def test_each_child_shows_the_runs_reason_detail_and_counts(client, signed_in, scene):
@@ -195,23 +207,12 @@ def test_the_summary_sums_reasons_and_urgent_places(client, signed_in, scene):
     assert counts["urgent-taken_by_more_urgent"] == 0
     assert counts["unmatched-total"] == 4 and counts["not-considered"] == 2
     # Tiers are today's; the detained child and the Mam child have no eligible attorney.
-    gaps = re.findall(
-        r"<li(?: class=\"gap-none\")?>([^<]*)<span class=\"gap-reason\">([^<]*)<", html
-    )
-    assert gaps == [
-        (
-            "Houston (HOU), Mam: 1 urgent child, 0 eligible attorneys: ",
-            "no attorney speaks the language",
-        ),
-        (
-            "Houston (HOU), Spanish: 1 urgent child, 0 eligible attorneys: ",
-            "no attorney takes detained cases",
-        ),
-        (
-            "Houston (HOU), Spanish: 1 urgent child, 6 eligible attorneys, 0 with a free place: ",
-            "every eligible attorney is full",
-        ),
+    assert places_shown(html) == [
+        ("Houston (HOU), Mam", "No attorney speaks the language", 1, 0, 0),
+        ("Houston (HOU), Spanish", "No attorney takes detained cases", 1, 0, 0),
+        ("Houston (HOU), Spanish", "Every eligible attorney is full", 1, 6, 0),
     ]
+    assert "2 with no eligible attorney" in html
 
 
 @pytest.mark.parametrize(
@@ -353,7 +354,9 @@ def test_the_reasons_of_a_real_run_are_shown(client, signed_in, factories, db):
     assert urgent.external_id not in html  # proposed
     assert "Places went to more urgent children" in row_of(html, later.external_id)
     assert "eligible but full (0 of 1 places taken)" not in html  # the proposal holds no place
-    assert "eligible, 1 free place now" in row_of(html, later.external_id)
+    assert "eligible, 1 free place, 1 proposed to other children awaiting review" in row_of(
+        html, later.external_id
+    )
     assert "No attorney speaks the language" in row_of(html, mam.external_id)
     assert "No attorney covers the case type" in row_of(html, sijs.external_id)
     assert "does not take SIJS cases" in row_of(html, sijs.external_id)

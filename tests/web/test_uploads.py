@@ -45,7 +45,7 @@ def flashes(html: str) -> list[str]:
 def problems_shown(html: str) -> list[tuple[str, str, str, str]]:
     """(line, column, value, message) of each row of the problems table, unescaped."""
     found = re.findall(
-        r'<tr class="problem">\s*<td class="num">([^<]*)</td>\s*<td>([^<]*)</td>\s*'
+        r'<tr class="problem">\s*<td class="nowrap">([^<]*)</td>\s*<td>([^<]*)</td>\s*'
         r"<td>(?:<code>([^<]*)</code>|&ndash;)</td>\s*<td>([^<]*)</td>",
         html,
     )

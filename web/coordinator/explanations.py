@@ -21,7 +21,17 @@ from matcher.eligibility import COURT_NONE, Instance
 from matcher.explain import CASE_TYPE_NAMES
 from matcher.result import FILTER_COUNTS, UnmatchedReason
 from matcher.rules import ExpertiseLevel, Tier
-from models.entities import Attorney, Child, Court, Language, MatchRun, RunStatus, UnmatchedChild
+from models.entities import (
+    Attorney,
+    Child,
+    Court,
+    Language,
+    Match,
+    MatchRun,
+    MatchStatus,
+    RunStatus,
+    UnmatchedChild,
+)
 from models.matching import load_children_problem
 
 REASON_LABELS: dict[str, str] = {
@@ -100,14 +110,6 @@ class CourtLanguageGap:
     # The most any of these children had: they differ by case type, conflicts and siblings.
     eligible_attorneys: int
     with_free_place: int
-
-    def sentence(self) -> str:
-        children = "child" if self.urgent_children == 1 else "children"
-        attorneys = "attorney" if self.eligible_attorneys == 1 else "attorneys"
-        return (
-            f"{self.court}, {self.language}: {self.urgent_children} urgent {children}, "
-            f"{self.eligible_attorneys} eligible {attorneys}"
-        )
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,14 @@ def closest_attorneys(
             ).where(Attorney.id.in_(attorney_ids))
         )
     }
+    proposed = {
+        attorney_id: count
+        for attorney_id, count in session.execute(
+            select(Match.attorney_id, func.count())
+            .where(Match.status == MatchStatus.PROPOSED, Match.attorney_id.in_(attorney_ids))
+            .group_by(Match.attorney_id)
+        )
+    }
     inst = Instance(load_children_problem(session, today, list(closest_ids_by_child), attorney_ids))
     result: dict[int, list[CloseAttorney]] = {}
     for child_id, ids in closest_ids_by_child.items():
@@ -237,15 +247,20 @@ def closest_attorneys(
             why = (
                 "profile inactive"
                 if attorney is None
-                else _first_rule_in_the_way(inst, child, attorney, capacity)
+                else _first_rule_in_the_way(
+                    inst, child, attorney, capacity, proposed.get(attorney_id, 0)
+                )
             )
             shown.append(CloseAttorney(attorney_id, name, firm, email, why))
         result[child_id] = shown
     return result
 
 
-def _first_rule_in_the_way(inst: Instance, child: int, attorney: int, capacity: int) -> str:
-    """The first of DESIGN.md's rules 1-6 the pair fails, in their order, as a short phrase."""
+def _first_rule_in_the_way(
+    inst: Instance, child: int, attorney: int, capacity: int, proposed: int
+) -> str:
+    """The first of DESIGN.md's rules 1-6 the pair fails, in their order, as a short phrase;
+    for an eligible attorney with room, how much of it proposals awaiting review would take."""
     klass = inst.classes[inst.child_class[child]]
     record = inst.attorneys[attorney]
     pair = (inst.children[child].id, record.id)
@@ -271,4 +286,8 @@ def _first_rule_in_the_way(inst: Instance, child: int, attorney: int, capacity: 
     if inst.free_capacity[attorney] <= 0:
         return f"eligible but full ({record.current_load} of {capacity} places taken)"
     free = int(inst.free_capacity[attorney])
-    return f"eligible, {free} free {'place' if free == 1 else 'places'} now"
+    places = f"eligible, {free} free {'place' if free == 1 else 'places'}"
+    if not proposed:
+        return places + " now"
+    # Proposals hold no place until confirmed, but confirming them would use these places.
+    return f"{places}, {proposed} proposed to other children awaiting review"

@@ -104,7 +104,7 @@ class AuditFilterForm(_FilterForm):
     actor = StringField(
         "Who",
         validators=[Optional(), Length(max=254, message="At most 254 characters.")],
-        description="An email address or part of one, or cli, scheduler, system",
+        description="Part of an email address, or cli, scheduler, system",
     )
     action = SelectField("Action", choices=[ANY], default="")
     entity_type = SelectField("Record type", choices=[ANY], default="")
