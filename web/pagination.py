@@ -49,7 +49,11 @@ def requested_page() -> int:
 
 
 def paginate(
-    session: Session, statement: Select[Any], *, scalars: bool = True, number: int | None = None
+    session: Session,
+    statement: Select[*tuple[Any, ...]],
+    *,
+    scalars: bool = True,
+    number: int | None = None,
 ) -> Page[Any]:
     """One page of `statement` (which must be ordered), the request's page by default.
 

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from matcher.eligibility import COURT_NONE, Instance
 from matcher.explain import CASE_TYPE_NAMES
@@ -125,7 +125,9 @@ def _count_key(key: str) -> ColumnElement[int]:
 
 
 def summarise_unmatched(
-    session: Session, conditions: Sequence[ColumnElement[bool]], tier: ColumnElement[int]
+    session: Session,
+    conditions: Sequence[ColumnElement[bool]],
+    tier: ColumnElement[int] | InstrumentedAttribute[int],
 ) -> UnmatchedSummary:
     """Unmatched rows meeting `conditions` summed per reason and, for T1/T2, per court, primary
     language and reason; `tier` is the tier to judge urgency by (the run's, or today's)."""

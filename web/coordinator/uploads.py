@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from flask import Response, flash, redirect, render_template, url_for
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response as BaseResponse
 
 from models import audit
 from models.csv_formats import COLUMNS, DATA_KINDS, CsvKind
@@ -80,7 +81,7 @@ KIND_NOTES = {
 
 
 @bp.route("/spreadsheets", methods=["GET", "POST"])
-def uploads() -> Response | tuple[str, int] | str:
+def uploads() -> BaseResponse | tuple[str, int]:
     form = UploadForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
