@@ -195,6 +195,11 @@ def test_filters_narrow_the_queue_and_keep_their_values(app, client, coordinator
     assert rows_in(client.get("/review", query_string={"court": "NYC"})) == ["C-NYC"]
     empty = text_of(client.get("/review", query_string={"court": "NYC", "tier": "1"}))
     assert "No proposal awaiting review meets these filters" in empty
+    # A court or language no proposal has (any more) still filters: to nothing, not to all.
+    for gone in ({"court": "SFR"}, {"language": "quc"}):
+        page = client.get("/review", query_string=gone)
+        assert rows_in(page) == [], gone
+        assert "No proposal awaiting review meets these filters" in text_of(page)
 
 
 def test_the_queue_is_paginated_and_pages_keep_the_filters(

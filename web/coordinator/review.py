@@ -206,11 +206,33 @@ def _next_nightly_run() -> datetime | None:
     return fire
 
 
+def _keep_requested_choices(
+    session: Session,
+    courts: dict[str, tuple[str, int]],
+    languages: dict[str, tuple[str, int]],
+) -> None:
+    """Keep a court or language the coordinator filters by as a choice even once no proposal
+    has it (the last one was just decided): the filter then shows an empty list, not all."""
+    court = request.args.get("court", "")
+    if court and court not in courts:
+        row = session.execute(select(Court.id, Court.city).where(Court.code == court)).first()
+        if row is not None:
+            courts[court] = (court_label(row.city, court), row.id)
+    language = request.args.get("language", "")
+    if language and language not in languages:
+        found = session.execute(
+            select(Language.id, Language.name).where(Language.code == language)
+        ).first()
+        if found is not None:
+            languages[language] = (found.name, found.id)
+
+
 def _render_queue(bulk: BulkForm, status: int = 200) -> tuple[str, int]:
     session = get_session()
     today = date.today()
     tier = tier_expression(today)
     courts, languages = _filter_choices(session, [_awaiting_review()])
+    _keep_requested_choices(session, courts, languages)
     filters = ReviewFilterForm()
     filters.set_choices(
         courts=[(code, label) for code, (label, _) in courts.items()],
