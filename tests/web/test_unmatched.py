@@ -246,7 +246,7 @@ def test_filters_narrow_the_list_and_the_summary(client, signed_in, scene, query
         assert f'<option selected value="{value}">' in html
 
 
-def test_the_filter_choices_are_those_of_the_children_listed(client, signed_in, scene):
+def test_the_filter_choices_are_those_of_open_cases(client, signed_in, scene):
     signed_in(Role.COORDINATOR)
     html = client.get("/children/unmatched").get_data(as_text=True)
     court_select = html[html.index('<select class="input" id="court"') :]
