@@ -9,7 +9,7 @@ fed by `models.matching.load_child_problem`), so a proposal made last night cann
 attorney, or reach a child whose language was corrected since. Two coordinators confirming the
 last slot of one attorney at once are serialised by a lock taken before anything is read:
 exactly one succeeds, the other is told why not. A refused decision raises `DecisionRefused`
-before writing anything, so the caller's transaction changes nothing.
+before changing anything, so the caller's transaction changes nothing.
 """
 
 from __future__ import annotations
@@ -569,7 +569,8 @@ def manual_match(
         match_id=match.id,
         from_status=None,
         to_status=MatchStatus.CONFIRMED,
-        at=now,
+        # After the superseding events, so the history reads in the order things happened.
+        at=utcnow(),
         user_id=user.id,
         reason=reason,
     )
