@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, insert, select, text, update
@@ -29,6 +30,7 @@ LOCK_NAME = "matching"
 # An arbitrary constant key for pg_advisory_lock, shared by every process of this application.
 ADVISORY_KEY = 0x436F756E73656C  # "Counsel"
 HEARTBEAT_EVERY_S = 5.0
+RECORDING_WAIT_STEPS = 50  # x 0.1 s
 STALE_AFTER_S = float(os.environ.get("COUNSELMATCH_LOCK_STALE_S", "60"))
 
 
@@ -102,16 +104,19 @@ class MatchingLock:
             current = connection.execute(
                 select(RunLock.holder, RunLock.heartbeat_at).where(RunLock.name == LOCK_NAME)
             ).one_or_none()
-            if current is not None:
-                holder, heartbeat_at = current
-                stale = heartbeat_at < now - timedelta(seconds=self.stale_after_s)
-                if not (stale or _holder_is_gone(holder)):
-                    raise self._in_progress(connection)
+            held = current is not None and not (
+                current.heartbeat_at < now - timedelta(seconds=self.stale_after_s)
+                or _holder_is_gone(current.holder)
+            )
+            if current is not None and not held:
+                holder = current.holder
                 # Conditional on the same holder, so two processes taking over cannot both win.
                 connection.execute(
                     delete(RunLock).where(RunLock.name == LOCK_NAME, RunLock.holder == holder)
                 )
                 log.warning("lock taken over from %s (process gone or heartbeat stopped)", holder)
+        if held:
+            self._refuse()
         try:
             with self.database.engine.begin() as connection:
                 connection.execute(
@@ -132,8 +137,15 @@ class MatchingLock:
         return RunInProgress(*running) if running else RunInProgress(None, None)
 
     def _refuse(self) -> None:
-        with self.database.engine.connect() as connection:
-            raise self._in_progress(connection)
+        # The holder records its run right after taking the lock: give it a moment to appear,
+        # so the refusal can name the run and its start.
+        for _ in range(RECORDING_WAIT_STEPS):
+            with self.database.engine.connect() as connection:
+                busy = self._in_progress(connection)
+            if busy.run_id is not None:
+                break
+            time.sleep(0.1)
+        raise busy
 
     def _fail_interrupted_runs(self) -> None:
         with self.database.session() as session, session.begin():

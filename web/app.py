@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from models.db import Database
 
-from . import auth, home, security
+from . import auth, coordinator, home, security
 from .config import load_config
 from .extensions import close_session, csrf, login_manager
 
@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(coordinator.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -26,7 +26,7 @@ from matcher.explain import CASE_TYPE_NAMES
 from matcher.rules import Tier
 from models.decisions import MAX_NOTE_LENGTH, NOTE_REQUIRED_FOR, REJECTION_REASONS
 
-from .ops_forms import _choices, _FilterForm
+from .ops_forms import FilterForm, select_choices
 
 # A bulk action covers the proposals of one page; more than this is not a form a page sends.
 MAX_BULK_ITEMS = 200
@@ -45,22 +45,22 @@ def _note_given(reason: SelectField, note: TextAreaField) -> bool:
     return True
 
 
-class ReviewFilterForm(_FilterForm):
+class ReviewFilterForm(FilterForm):
     court = SelectField("Court", choices=[], default="")
     language = SelectField("Language", choices=[], default="")
     case_type = SelectField(
         "Case type",
-        choices=_choices((ct.value, name) for ct, name in CASE_TYPE_NAMES.items()),
+        choices=select_choices((ct.value, name) for ct, name in CASE_TYPE_NAMES.items()),
         default="",
     )
     tier = SelectField(
-        "Tier today", choices=_choices((str(t.value), t.name) for t in Tier), default=""
+        "Tier today", choices=select_choices((str(t.value), t.name) for t in Tier), default=""
     )
 
     def set_choices(self, courts: list[tuple[str, str]], languages: list[tuple[str, str]]) -> None:
         """Each list holds (value, label) pairs."""
-        self.court.choices = _choices(courts)
-        self.language.choices = _choices(languages)
+        self.court.choices = select_choices(courts)
+        self.language.choices = select_choices(languages)
 
 
 class _ReturnTo(FlaskForm):
@@ -163,7 +163,7 @@ class OverrideForm(FlaskForm):
     submit = SubmitField("Offer the case and record the override")
 
 
-class AttorneySearchForm(_FilterForm):
+class AttorneySearchForm(FilterForm):
     q = StringField(
         "Attorney name or external id",
         validators=[Optional(), Length(max=200, message="At most 200 characters.")],

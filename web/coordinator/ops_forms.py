@@ -25,7 +25,7 @@ UPLOAD_LIMIT_MB = 20
 ANY = SelectChoice("", "Any")
 
 
-def _choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+def select_choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """ "Any" then the (value, label) pairs given."""
     return [ANY, *(SelectChoice(value, label) for value, label in pairs)]
 
@@ -54,7 +54,7 @@ class UploadForm(FlaskForm):
     submit = SubmitField("Upload")
 
 
-class _FilterForm(FlaskForm):
+class FilterForm(FlaskForm):
     """A form read from the query string; its fields narrow a list."""
 
     class Meta:
@@ -73,7 +73,7 @@ class _FilterForm(FlaskForm):
         }
 
 
-class UnmatchedFilterForm(_FilterForm):
+class UnmatchedFilterForm(FilterForm):
     court = SelectField("Court", choices=[ANY], default="")
     language = SelectField("Language", choices=[ANY], default="")
     case_type = SelectField(
@@ -95,12 +95,12 @@ class UnmatchedFilterForm(_FilterForm):
         reasons: list[tuple[str, str]],
     ) -> None:
         """Each list holds (value, label) pairs."""
-        self.court.choices = _choices(courts)
-        self.language.choices = _choices(languages)
-        self.reason.choices = _choices(reasons)
+        self.court.choices = select_choices(courts)
+        self.language.choices = select_choices(languages)
+        self.reason.choices = select_choices(reasons)
 
 
-class AuditFilterForm(_FilterForm):
+class AuditFilterForm(FilterForm):
     actor = StringField(
         "Who",
         validators=[Optional(), Length(max=254, message="At most 254 characters.")],
@@ -119,8 +119,8 @@ class AuditFilterForm(_FilterForm):
     date_to = DateField("To (UTC day, inclusive)", validators=[Optional()], format="%Y-%m-%d")
 
     def set_choices(self, actions: list[str], entity_types: list[str]) -> None:
-        self.action.choices = _choices((a, a.replace("_", " ")) for a in actions)
-        self.entity_type.choices = _choices((t, t.replace("_", " ")) for t in entity_types)
+        self.action.choices = select_choices((a, a.replace("_", " ")) for a in actions)
+        self.entity_type.choices = select_choices((t, t.replace("_", " ")) for t in entity_types)
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -46,7 +46,7 @@ from ..security import is_safe_next, signed_in_user
 from . import bp
 from .explanations import court_label
 from .forms import BulkForm, ConfirmForm, RejectForm, ReviewFilterForm
-from .runs import _filter_choices, _filter_conditions
+from .runs import filter_choices, filter_conditions
 
 SCORE_PART_LABELS = {
     "language": "language",
@@ -231,7 +231,7 @@ def _render_queue(bulk: BulkForm, status: int = 200) -> tuple[str, int]:
     session = get_session()
     today = date.today()
     tier = tier_expression(today)
-    courts, languages = _filter_choices(session, [_awaiting_review()])
+    courts, languages = filter_choices(session, [_awaiting_review()])
     _keep_requested_choices(session, courts, languages)
     filters = ReviewFilterForm()
     filters.set_choices(
@@ -247,7 +247,7 @@ def _render_queue(bulk: BulkForm, status: int = 200) -> tuple[str, int]:
         .join(Language, Language.id == Child.primary_language_id)
         .where(
             Match.status == MatchStatus.PROPOSED,
-            *_filter_conditions(chosen, courts, languages, tier),
+            *filter_conditions(chosen, courts, languages, tier),
         )
         .order_by(tier, Child.next_hearing_date.asc().nulls_last(), Child.id, Match.id),
         scalars=False,

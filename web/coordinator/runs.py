@@ -208,7 +208,7 @@ def unmatched() -> str:
         ~exists().where(Match.child_id == Child.id, Match.status.in_(ACTIVE_MATCH_STATUSES)),
     ]
     # Choices from every open case: nearly the same list, without the costly "no match" test.
-    courts, languages = _filter_choices(session, [Child.case_status == CaseStatus.OPEN])
+    courts, languages = filter_choices(session, [Child.case_status == CaseStatus.OPEN])
     form = UnmatchedFilterForm()
     reasons = [(code, label) for code, label in REASON_LABELS.items()]
     reasons.append((NOT_YET_CONSIDERED, NOT_YET_CONSIDERED_LABEL))
@@ -218,7 +218,7 @@ def unmatched() -> str:
         reasons=reasons,
     )
     chosen = form.chosen()
-    conditions = [*listed, *_filter_conditions(chosen, courts, languages, tier)]
+    conditions = [*listed, *filter_conditions(chosen, courts, languages, tier)]
     reason = chosen.get("reason")
     if reason == NOT_YET_CONSIDERED:
         conditions.append(UnmatchedChild.id.is_(None))
@@ -280,7 +280,7 @@ def unmatched() -> str:
     )
 
 
-def _filter_choices(
+def filter_choices(
     session: Any, listed: list[ColumnElement[bool]]
 ) -> tuple[dict[str, tuple[str, int]], dict[str, tuple[str, int]]]:
     """Courts and languages of the children `listed` selects: code -> (label, id)."""
@@ -312,7 +312,7 @@ def _filter_choices(
     return courts, languages
 
 
-def _filter_conditions(
+def filter_conditions(
     chosen: dict[str, Any],
     courts: dict[str, tuple[str, int]],
     languages: dict[str, tuple[str, int]],

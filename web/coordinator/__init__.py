@@ -1,0 +1,18 @@
+"""The coordinators' workspace: review queue, unmatched children, child pages, runs, uploads, audit.
+
+One blueprint, its routes split by page group into modules; every view is coordinator-only.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from models.entities import Role
+
+from ..security import require_roles_for_blueprint
+
+bp = Blueprint("coordinator", __name__)
+require_roles_for_blueprint(bp, Role.COORDINATOR)
+
+# Route modules register their views on `bp` when imported (they import `bp` from here).
+from . import review, children, runs, uploads, audit_trail  # noqa: E402,F401  isort: skip
