@@ -6,13 +6,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, and_, exists, func, insert, literal, select, true, update
+from sqlalchemy import and_, exists, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from matcher.problem import AttorneyInput, ChildInput, CourtInput, MatchProblem, MatchSettings
-from matcher.result import MatchResult
+from matcher.result import MatchResult, Proposal
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel
 
 from .base import utcnow
@@ -306,7 +306,7 @@ class SaveSummary:
     dropped: int  # proposals no longer valid when saving (a decision was taken while solving)
 
 
-def _still_valid_proposals(session: Session, result: MatchResult) -> tuple[list[Any], int]:
+def _still_valid_proposals(session: Session, result: MatchResult) -> tuple[list[Proposal], int]:
     """The proposals that still hold now, in priority order, and how many were dropped.
 
     A coordinator may confirm, reject or match by hand while the engine solves; those decisions
@@ -340,22 +340,26 @@ def _still_valid_proposals(session: Session, result: MatchResult) -> tuple[list[
         )
         if group_id is not None
     }
-    broken_groups: set[int] = set()
-    kept = []
+    # A sibling group is one unit: every member must still hold, and the attorney needs room for
+    # all of them at once; otherwise the whole group is dropped.
+    units: dict[tuple[str, int], list[Proposal]] = {}
     for proposal in proposals:
-        pair = (proposal.child_id, proposal.attorney_id)
-        valid = (
-            proposal.child_id in open_children
-            and proposal.child_id not in spoken_for
-            and pair not in refused
-            and free.get(proposal.attorney_id, 0) > 0
+        group = group_of.get(proposal.child_id)
+        key = ("group", group) if group is not None else ("child", proposal.child_id)
+        units.setdefault(key, []).append(proposal)
+    kept: list[Proposal] = []
+    for unit in units.values():  # in priority order of each unit's most urgent member
+        attorney_id = unit[0].attorney_id
+        holds = all(
+            p.child_id in open_children
+            and p.child_id not in spoken_for
+            and (p.child_id, p.attorney_id) not in refused
+            and p.attorney_id == attorney_id
+            for p in unit
         )
-        if valid:
-            free[proposal.attorney_id] -= 1
-            kept.append(proposal)
-        elif proposal.child_id in group_of:
-            broken_groups.add(group_of[proposal.child_id])
-    kept = [p for p in kept if group_of.get(p.child_id) not in broken_groups]
+        if holds and free.get(attorney_id, 0) >= len(unit):
+            free[attorney_id] -= len(unit)
+            kept.extend(unit)
     return kept, len(proposals) - len(kept)
 
 
@@ -366,26 +370,30 @@ def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSum
     """
     now = utcnow()
     reason = f"replaced by run {run.id}"
-    awaiting = select(Match.id).where(Match.status == MatchStatus.PROPOSED)
-    session.execute(
-        insert(MatchEvent).from_select(
-            ["match_id", "from_status", "to_status", "at", "reason"],
-            select(
-                Match.id,
-                literal(MatchStatus.PROPOSED.value),
-                literal(MatchStatus.SUPERSEDED.value),
-                literal(now, type_=MatchEvent.__table__.c.at.type),
-                literal(reason),
-            ).where(Match.status == MatchStatus.PROPOSED),
-        )
-    )
-    superseded_rows = session.execute(
+    # The status test is on the updated row itself, so a proposal a coordinator confirms at this
+    # very moment is skipped (PostgreSQL re-checks it after the lock), never overwritten.
+    superseded_ids = session.scalars(
         update(Match)
-        .where(Match.id.in_(awaiting.scalar_subquery()))
+        .where(Match.status == MatchStatus.PROPOSED)
         .values(status=MatchStatus.SUPERSEDED, updated_at=now, reason=reason)
+        .returning(Match.id)
         .execution_options(synchronize_session=False)
-    )
-    superseded = cast(CursorResult[Any], superseded_rows).rowcount
+    ).all()
+    if superseded_ids:
+        session.execute(
+            insert(MatchEvent),
+            [
+                {
+                    "match_id": match_id,
+                    "from_status": MatchStatus.PROPOSED,
+                    "to_status": MatchStatus.SUPERSEDED,
+                    "at": now,
+                    "reason": reason,
+                }
+                for match_id in superseded_ids
+            ],
+        )
+    superseded = len(superseded_ids)
     proposals, dropped = _still_valid_proposals(session, result)
     if proposals:
         match_ids = session.scalars(

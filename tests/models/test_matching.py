@@ -166,3 +166,29 @@ def test_decisions_taken_while_solving_win_over_the_run(factories):
     kept = factories.scalars(select(Match.child_id).where(Match.run_id == run.id)).all()
     assert kept == [fine.id]
     assert saved.dropped == 5
+
+
+def test_a_dropped_sibling_group_gives_its_places_back(factories):
+    """The group's places are not spent when the group is dropped: a later proposal still fits."""
+    run = f.MatchRunFactory()
+    attorney = f.AttorneyFactory(capacity=2)
+    group = f.SiblingGroupFactory()
+    sibling_a = f.ChildFactory(sibling_group=group)
+    sibling_b = f.ChildFactory(sibling_group=group)
+    later = f.ChildFactory()
+    last = f.ChildFactory()
+    factories.flush()
+    result = _result(
+        _proposal(sibling_a.id, attorney.id, Tier.T1),
+        _proposal(sibling_b.id, attorney.id, Tier.T1),
+        _proposal(later.id, attorney.id, Tier.T3),
+        _proposal(last.id, attorney.id, Tier.T4),
+    )
+    f.MatchFactory(child=sibling_b, status=MatchStatus.REJECTED, attorney=attorney)
+    factories.commit()
+
+    with factories.begin():
+        saved = save_result(factories, run, result)
+
+    kept = factories.scalars(select(Match.child_id).where(Match.run_id == run.id)).all()
+    assert sorted(kept) == sorted([later.id, last.id]) and saved.dropped == 2
