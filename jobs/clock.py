@@ -106,6 +106,7 @@ def build_scheduler(
     database: Database,
     schedule: Schedule,
     scheduler_class: type[BaseScheduler] = BlockingScheduler,
+    now: datetime | None = None,
 ) -> BaseScheduler:
     """The scheduler with its jobs: stable ids, one instance at a time, missed runs coalesced."""
     scheduler = scheduler_class(timezone=ZoneInfo(schedule.timezone))
@@ -131,7 +132,7 @@ def build_scheduler(
         last_started = session.scalar(
             select(MatchRun.started_at).order_by(MatchRun.started_at.desc()).limit(1)
         )
-    missed = missed_fire_time(match_trigger, utcnow(), last_started)
+    missed = missed_fire_time(match_trigger, now or utcnow(), last_started)
     if missed is not None:
         # The clock was down at the scheduled time: run now rather than skip a night.
         log.warning("nightly match of %s was missed; running it now", missed.isoformat())

@@ -6,6 +6,7 @@ import secrets
 from datetime import date, datetime
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import case, func, inspect, select
 from sqlalchemy.orm import Session
@@ -58,6 +59,11 @@ def seed_demo(
     if_empty: bool,
 ) -> None:
     """Load generated children, attorneys and conflicts, and make one demo account per role."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException(
+            "seed-demo creates demo accounts with a known password and invented children: it is "
+            "refused in production. Set COUNSELMATCH_ENV=development for a demo database."
+        )
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise click.BadParameter(
             f"the password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH} "

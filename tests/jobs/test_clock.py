@@ -94,12 +94,12 @@ def test_a_missed_nightly_run_within_the_grace_window_is_caught_up():
 
 
 def test_the_catch_up_job_is_added_only_when_a_run_was_missed(factories, db):
-    every_minute = Schedule(nightly_match={"second": "0"})
-    scheduler = build_scheduler(db, every_minute, BackgroundScheduler)
-    assert scheduler.get_job(CATCH_UP_JOB) is not None  # no run since the last minute's fire
-    f.MatchRunFactory(started_at=datetime.now(UTC))
+    now = datetime(2026, 11, 27, 8, 50, tzinfo=UTC)  # 03:50 in New York, 20 minutes after 03:30
+    scheduler = build_scheduler(db, Schedule(), BackgroundScheduler, now=now)
+    assert scheduler.get_job(CATCH_UP_JOB) is not None
+    f.MatchRunFactory(started_at=now - timedelta(minutes=10))  # a run after 03:30: none missed
     factories.commit()
-    scheduler = build_scheduler(db, every_minute, BackgroundScheduler)
+    scheduler = build_scheduler(db, Schedule(), BackgroundScheduler, now=now)
     assert scheduler.get_job(CATCH_UP_JOB) is None
 
 
