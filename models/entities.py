@@ -299,7 +299,8 @@ class MatchRun(Base):
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
     status: Mapped[RunStatus] = mapped_column(str_enum(RunStatus), default=RunStatus.RUNNING)
-    stage: Mapped[str | None] = mapped_column(String(20))  # loading | solving | saving, while running
+    # loading | solving | saving, while the run is going on
+    stage: Mapped[str | None] = mapped_column(String(20))
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     matched_per_tier: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     baseline_per_tier: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
