@@ -10,6 +10,10 @@ attorney, or reach a child whose language was corrected since. Two coordinators 
 last slot of one attorney at once are serialised by a lock taken before anything is read:
 exactly one succeeds, the other is told why not. A refused decision raises `DecisionRefused`
 before changing anything, so the caller's transaction changes nothing.
+
+Siblings go to one attorney together or not at all (DESIGN.md), so a decision on a child of a
+sibling group acts on the group: confirming or rejecting one sibling's proposal does the same to
+the siblings' proposals to that attorney, and a manual match offers the whole group.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from datetime import date
 from enum import StrEnum
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from matcher.eligibility import COURT_NONE, Instance
@@ -41,7 +45,7 @@ from .entities import (
     MatchStatus,
     User,
 )
-from .matching import REFUSED_STATUSES, load_child_problem
+from .matching import REFUSED_STATUSES, _child_is_spoken_for, load_child_problem
 from .queries import CAPACITY_HOLDING_STATUSES, attorney_load
 
 # Why a coordinator rejects a proposal: code -> label. "other" needs a note.
@@ -64,6 +68,7 @@ class Rule(StrEnum):
     CHILD_CLOSED = "child_closed"
     CHILD_SPOKEN_FOR = "child_spoken_for"
     ATTORNEY_INACTIVE = "attorney_inactive"
+    SIBLING_GROUP = "sibling_group"
     COURT = "court"
     LANGUAGE = "language"
     EXPERTISE = "expertise"
@@ -75,7 +80,13 @@ class Rule(StrEnum):
 
 
 STATE_RULES = frozenset(
-    {Rule.NOT_AWAITING_REVIEW, Rule.CHILD_CLOSED, Rule.CHILD_SPOKEN_FOR, Rule.ATTORNEY_INACTIVE}
+    {
+        Rule.NOT_AWAITING_REVIEW,
+        Rule.CHILD_CLOSED,
+        Rule.CHILD_SPOKEN_FOR,
+        Rule.ATTORNEY_INACTIVE,
+        Rule.SIBLING_GROUP,
+    }
 )
 
 RULE_LABELS = {
@@ -146,13 +157,14 @@ def _is_sqlite(session: Session) -> bool:
 
 
 def _lock(session: Session, attorney_id: object, child_id: object) -> None:
-    """Serialise decisions on one attorney's capacity and one child's offer.
+    """Serialise decisions on one attorney's capacity and one child's (and its siblings') offer.
 
-    PostgreSQL: lock the attorney row, then the child row (always in this order, so two
-    decisions never wait on each other in a cycle). SQLite locks the whole database for writing;
-    it must be taken by the transaction's first statement, a write: a transaction that read
-    first cannot wait for another writer (its snapshot would be stale: SQLITE_BUSY_SNAPSHOT),
-    while a first write waits (busy_timeout) and then sees what the other one committed.
+    PostgreSQL: lock the attorney row, then the rows of the child and its siblings in id order
+    (always in this order, so two decisions never wait on each other in a cycle). SQLite locks
+    the whole database for writing; it must be taken by the transaction's first statement, a
+    write: a transaction that read first cannot wait for another writer (its snapshot would be
+    stale: SQLITE_BUSY_SNAPSHOT), while a first write waits (busy_timeout) and then sees what
+    the other one committed.
     `attorney_id`/`child_id` are ids or scalar subqueries.
     """
     if _is_sqlite(session):
@@ -165,7 +177,13 @@ def _lock(session: Session, attorney_id: object, child_id: object) -> None:
         )
         return
     session.execute(select(Attorney.id).where(Attorney.id == attorney_id).with_for_update())
-    session.execute(select(Child.id).where(Child.id == child_id).with_for_update())
+    group = select(Child.sibling_group_id).where(Child.id == child_id).scalar_subquery()
+    session.execute(
+        select(Child.id)
+        .where(or_(Child.id == child_id, Child.sibling_group_id == group))
+        .order_by(Child.id)
+        .with_for_update()
+    )
 
 
 def _lock_match(session: Session, match_id: int) -> Match:
@@ -415,6 +433,124 @@ def eligible_attorneys(
     return found
 
 
+# --- sibling groups -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sibling:
+    child_id: int
+    external_id: str  # names the sibling in messages: never its name
+
+
+def siblings_needing_counsel(session: Session, child_id: int) -> list[Sibling]:
+    """The child's siblings that a decision about the child takes along: an open case and no
+    confirmed or accepted match (the children a run would match), by id. Empty for a child in
+    no sibling group."""
+    group = select(Child.sibling_group_id).where(Child.id == child_id).scalar_subquery()
+    return [
+        Sibling(sibling_id, external_id)
+        for sibling_id, external_id in session.execute(
+            select(Child.id, Child.external_id)
+            .where(
+                Child.sibling_group_id == group,
+                Child.id != child_id,
+                Child.case_status == CaseStatus.OPEN,
+                ~_child_is_spoken_for(),
+            )
+            .order_by(Child.id)
+        )
+    ]
+
+
+def proposal_groups(session: Session, match_ids: Collection[int]) -> dict[int, tuple[int, ...]]:
+    """For each match, the proposals a decision on it acts on, by id: itself and the proposals
+    of its siblings to the same attorney still awaiting review. Matches that do not exist are
+    left out. For what a page says before the decision; the decision reads them again."""
+    if not match_ids:
+        return {}
+    rows = session.execute(
+        select(Match.id, Match.attorney_id, Child.sibling_group_id)
+        .join(Child, Child.id == Match.child_id)
+        .where(Match.id.in_(match_ids))
+    ).all()
+    groups = {group_id for _, _, group_id in rows if group_id is not None}
+    proposed: dict[tuple[int | None, int], list[int]] = {}
+    if groups:
+        for match_id, attorney_id, group_id in session.execute(
+            select(Match.id, Match.attorney_id, Child.sibling_group_id)
+            .join(Child, Child.id == Match.child_id)
+            .where(Child.sibling_group_id.in_(groups), Match.status == MatchStatus.PROPOSED)
+            .order_by(Match.id)
+        ):
+            proposed.setdefault((group_id, attorney_id), []).append(match_id)
+    return {
+        match_id: tuple(
+            sorted({match_id, *proposed.get((group_id, attorney_id), ())})
+            if group_id is not None
+            else (match_id,)
+        )
+        for match_id, attorney_id, group_id in rows
+    }
+
+
+def _sibling_proposals(
+    session: Session, siblings: Sequence[Sibling], attorney_id: int
+) -> list[Match]:
+    """The siblings' proposals to the attorney still awaiting review, as they are now."""
+    if not siblings:
+        return []
+    return list(
+        session.scalars(
+            select(Match)
+            .where(
+                Match.child_id.in_([s.child_id for s in siblings]),
+                Match.attorney_id == attorney_id,
+                Match.status == MatchStatus.PROPOSED,
+            )
+            .order_by(Match.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _check_group(
+    session: Session,
+    child_id: int,
+    siblings: Sequence[Sibling],
+    attorney_id: int,
+    as_of: date | None,
+) -> tuple[list[PairCheck], list[Broken]]:
+    """Each child's pair check with the attorney (the child's first), and every problem of the
+    group: the child's, then each sibling's named by its external id (a problem of the attorney
+    said once), then room for fewer than all of them."""
+    as_of = as_of or date.today()
+    checks = [check_pair(session, child_id, attorney_id, as_of)]
+    broken = list(checks[0].broken)
+    said = {b.message for b in broken}
+    for sibling in siblings:
+        check = check_pair(session, sibling.child_id, attorney_id, as_of)
+        checks.append(check)
+        for problem in check.broken:
+            if problem.message not in said:
+                said.add(problem.message)
+                broken.append(
+                    Broken(problem.rule, f"for sibling {sibling.external_id}: {problem.message}")
+                )
+    wanted = len(checks)
+    load = attorney_load(session, attorney_id, as_of)
+    if wanted > 1 and load is not None and 0 < load.free_slots < wanted:
+        name = load.name
+        broken.append(
+            Broken(
+                Rule.NO_FREE_SLOT,
+                f"attorney {name} has {load.free_slots} free "
+                f"{'slot' if load.free_slots == 1 else 'slots'} but the sibling group needs "
+                f"{wanted} (siblings go to one attorney together)",
+            )
+        )
+    return checks, broken
+
+
 # --- decisions ------------------------------------------------------------------------------
 
 
@@ -437,14 +573,43 @@ def _move(
 
 
 def confirm(session: Session, match_id: int, user: User, as_of: date | None = None) -> Match:
-    """Confirm a proposal: the attorney is offered the case. Re-checks the pair first."""
+    """Confirm a proposal: the attorney is offered the case. Re-checks the pair first.
+
+    For a child in a sibling group, every sibling still needing counsel must have a proposal to
+    the same attorney; they are confirmed together, each re-checked, with room for all of them,
+    or none is."""
     match = _lock_match(session, match_id)
     if match.status != MatchStatus.PROPOSED:
         raise DecisionRefused([Broken(Rule.NOT_AWAITING_REVIEW, _describe_status(session, match))])
-    check = check_pair(session, match.child_id, match.attorney_id, as_of)
-    if not check.eligible:
-        raise DecisionRefused(check.broken)
+    siblings = siblings_needing_counsel(session, match.child_id)
+    group = _sibling_proposals(session, siblings, match.attorney_id)
+    proposed_to = {m.child_id for m in group}
+    missing = [s.external_id for s in siblings if s.child_id not in proposed_to]
+    if missing:
+        name = session.scalar(select(Attorney.name).where(Attorney.id == match.attorney_id))
+        raise DecisionRefused(
+            [
+                Broken(
+                    Rule.SIBLING_GROUP,
+                    f"siblings go to one attorney together, and {', '.join(missing)} of this "
+                    f"sibling group {'has' if len(missing) == 1 else 'have'} no proposal to "
+                    f"attorney {name}: match the group by hand from the child's page",
+                )
+            ]
+        )
+    in_group = [s for s in siblings if s.child_id in proposed_to]
+    _, broken = _check_group(session, match.child_id, in_group, match.attorney_id, as_of)
+    if broken:
+        raise DecisionRefused(broken)
     event = _move(session, match, MatchStatus.CONFIRMED, user, "confirmed; offer sent")
+    for sibling in group:
+        _move(
+            session,
+            sibling,
+            MatchStatus.CONFIRMED,
+            user,
+            f"confirmed with sibling match {match.id}; offer sent",
+        )
     audit.record(
         session,
         user,
@@ -455,6 +620,7 @@ def confirm(session: Session, match_id: int, user: User, as_of: date | None = No
         attorney_id=match.attorney_id,
         run_id=match.run_id,
         match_event_id=event.id,
+        sibling_match_ids=[m.id for m in group],
     )
     return match
 
@@ -467,7 +633,8 @@ def rejection_text(reason_code: str, note: str) -> str:
 
 def reject(session: Session, match_id: int, user: User, reason_code: str, note: str = "") -> Match:
     """Reject a proposal with a reason from REJECTION_REASONS (and a note; required for
-    "other"). The pair is never proposed again."""
+    "other"). The pair is never proposed again. The proposals of the child's siblings to the
+    same attorney are rejected with it, for the same reason: siblings go together."""
     note = note.strip()
     if reason_code not in REJECTION_REASONS:
         raise ValueError(
@@ -481,8 +648,24 @@ def reject(session: Session, match_id: int, user: User, reason_code: str, note: 
     if match.status != MatchStatus.PROPOSED:
         raise DecisionRefused([Broken(Rule.NOT_AWAITING_REVIEW, _describe_status(session, match))])
     text = rejection_text(reason_code, note)
+    group_id = select(Child.sibling_group_id).where(Child.id == match.child_id).scalar_subquery()
+    group = session.scalars(
+        select(Match)
+        .join(Child, Child.id == Match.child_id)
+        .where(
+            Child.sibling_group_id == group_id,
+            Match.id != match.id,
+            Match.attorney_id == match.attorney_id,
+            Match.status == MatchStatus.PROPOSED,
+        )
+        .order_by(Match.id)
+        .execution_options(populate_existing=True)
+    ).all()
     event = _move(session, match, MatchStatus.REJECTED, user, text)
     match.reason = text
+    for sibling in group:
+        _move(session, sibling, MatchStatus.REJECTED, user, text)
+        sibling.reason = text
     audit.record(
         session,
         user,
@@ -494,6 +677,7 @@ def reject(session: Session, match_id: int, user: User, reason_code: str, note: 
         run_id=match.run_id,
         reason_code=reason_code,
         match_event_id=event.id,
+        sibling_match_ids=[m.id for m in group],
     )
     return match
 
@@ -511,7 +695,9 @@ def manual_match(
     The same checks as `confirm`; a failing matching rule refuses the match unless
     `override_reason` says why it may be overridden (recorded). A closed case, an offer the
     child already holds or an inactive attorney are never overridden. Proposals still awaiting
-    review for the child are superseded by this match.
+    review for the child are superseded by this match. A child in a sibling group is offered
+    with every sibling still needing counsel, each checked, with room for all (or the override
+    covering the group); the child's match is returned.
     """
     as_of = as_of or date.today()
     override_reason = (override_reason or "").strip() or None
@@ -520,61 +706,91 @@ def manual_match(
             f"the override reason has {len(override_reason)} characters; at most {MAX_NOTE_LENGTH}"
         )
     _lock(session, attorney_id, child_id)
-    check = check_pair(session, child_id, attorney_id, as_of)
-    if check.state_problems or (check.rule_problems and override_reason is None):
-        raise DecisionRefused(check.broken)
-    overridden = [b.rule.value for b in check.rule_problems]
-    child = session.execute(
-        select(Child.next_hearing_date, Child.detained).where(Child.id == child_id)
-    ).one()
+    siblings = siblings_needing_counsel(session, child_id)
+    checks, broken = _check_group(session, child_id, siblings, attorney_id, as_of)
+    state = [b for b in broken if not b.overridable]
+    rules = [b for b in broken if b.overridable]
+    if state or (rules and override_reason is None):
+        raise DecisionRefused(broken)
+    overridden = list(dict.fromkeys(b.rule for b in rules))
+    hearings = {
+        row.id: row
+        for row in session.execute(
+            select(Child.id, Child.next_hearing_date, Child.detained).where(
+                Child.id.in_([check.child_id for check in checks])
+            )
+        )
+    }
     now = utcnow()
-    proposal = check.proposal
-    match = Match(
-        child_id=child_id,
-        attorney_id=attorney_id,
-        run_id=None,
-        status=MatchStatus.CONFIRMED,
-        tier=int(proposal.tier if proposal else tier_for(child[0], child[1], as_of)),
-        score=proposal.score if proposal else None,
-        score_parts=dict(proposal.score_parts) if proposal else {},
-        explanation=(
-            proposal.why
-            if proposal
-            else "manual match overriding: " + "; ".join(b.message for b in check.rule_problems)
-        ),
-        manual=True,
-        reason=override_reason,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(match)
+    matches = []
+    for check in checks:
+        proposal = check.proposal
+        hearing = hearings[check.child_id]
+        matches.append(
+            Match(
+                child_id=check.child_id,
+                attorney_id=attorney_id,
+                run_id=None,
+                status=MatchStatus.CONFIRMED,
+                tier=int(
+                    proposal.tier
+                    if proposal
+                    else tier_for(hearing.next_hearing_date, hearing.detained, as_of)
+                ),
+                score=proposal.score if proposal else None,
+                score_parts=dict(proposal.score_parts) if proposal else {},
+                explanation=(
+                    proposal.why
+                    if proposal
+                    else "manual match overriding: "
+                    + "; ".join(b.message for b in check.rule_problems)
+                ),
+                manual=True,
+                reason=override_reason,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    session.add_all(matches)
     session.flush()
+    match = matches[0]
     superseded = session.scalars(
         select(Match)
-        .where(Match.child_id == child_id, Match.status == MatchStatus.PROPOSED)
+        .where(
+            Match.child_id.in_([check.child_id for check in checks]),
+            Match.status == MatchStatus.PROPOSED,
+        )
+        .order_by(Match.id)
         .execution_options(populate_existing=True)
     ).all()
+    replaced_by = {m.child_id: m.id for m in matches}
     for old in superseded:
-        _move(session, old, MatchStatus.SUPERSEDED, user, f"replaced by manual match {match.id}")
-        old.reason = f"replaced by manual match {match.id}"
+        text = f"replaced by manual match {replaced_by[old.child_id]}"
+        _move(session, old, MatchStatus.SUPERSEDED, user, text)
+        old.reason = text
     if overridden:
         reason = (
             "manual match overriding "
-            + ", ".join(RULE_LABELS[b.rule] for b in check.rule_problems)
+            + ", ".join(RULE_LABELS[rule] for rule in overridden)
             + f": {override_reason}"
         )
     else:
         reason = "manual match" + (f": {override_reason}" if override_reason else "")
-    event = MatchEvent(
-        match_id=match.id,
-        from_status=None,
-        to_status=MatchStatus.CONFIRMED,
-        # After the superseding events, so the history reads in the order things happened.
-        at=utcnow(),
-        user_id=user.id,
-        reason=reason,
-    )
-    session.add(event)
+    events = []
+    for made in matches:
+        sibling_note = "" if made is match else f" (sibling group, with match {match.id})"
+        events.append(
+            MatchEvent(
+                match_id=made.id,
+                from_status=None,
+                to_status=MatchStatus.CONFIRMED,
+                # After the superseding events, so the history reads in the order things happened.
+                at=utcnow(),
+                user_id=user.id,
+                reason=reason + sibling_note,
+            )
+        )
+    session.add_all(events)
     session.flush()
     audit.record(
         session,
@@ -584,9 +800,10 @@ def manual_match(
         match.id,
         child_id=child_id,
         attorney_id=attorney_id,
-        overridden_rules=overridden,
+        overridden_rules=[rule.value for rule in overridden],
         superseded_match_ids=[old.id for old in superseded],
-        match_event_id=event.id,
+        match_event_id=events[0].id,
+        sibling_match_ids=[m.id for m in matches[1:]],
     )
     return match
 

@@ -670,3 +670,190 @@ def test_many_coordinators_at_once_never_overfill_an_attorney(db, factories):
         .where(Match.attorney_id == attorney.id, Match.status == MatchStatus.CONFIRMED)
     )
     assert held == 2
+
+
+# --- sibling groups -------------------------------------------------------------------------
+
+
+def siblings(n: int = 2, **child) -> list[Child]:
+    group = f.SiblingGroupFactory()
+    return [f.ChildFactory(sibling_group=group, **child) for _ in range(n)]
+
+
+def test_confirming_one_sibling_confirms_the_group_in_one_decision(factories):
+    user = coordinator()
+    attorney = f.AttorneyFactory(capacity=2)
+    first, second = siblings()
+    mine = f.MatchFactory(child=first, attorney=attorney)
+    theirs = f.MatchFactory(child=second, attorney=attorney)
+    factories.commit()
+
+    decide(factories, confirm, mine.id, user)
+
+    factories.expire_all()
+    assert factories.get_one(Match, mine.id).status == MatchStatus.CONFIRMED
+    assert factories.get_one(Match, theirs.id).status == MatchStatus.CONFIRMED
+    [event] = factories.scalars(select(MatchEvent).where(MatchEvent.match_id == theirs.id)).all()
+    assert (event.from_status, event.to_status, event.user_id) == (
+        MatchStatus.PROPOSED,
+        MatchStatus.CONFIRMED,
+        user.id,
+    )
+    assert event.reason == f"confirmed with sibling match {mine.id}; offer sent"
+    [audited] = factories.scalars(select(AuditEvent)).all()
+    assert (audited.action, audited.entity_id) == ("match_confirmed", str(mine.id))
+    assert audited.details["sibling_match_ids"] == [theirs.id]
+
+
+def test_siblings_are_refused_together_when_the_attorney_has_room_for_one(factories):
+    attorney = f.AttorneyFactory(capacity=1)
+    first, second = siblings()
+    mine = f.MatchFactory(child=first, attorney=attorney)
+    f.MatchFactory(child=second, attorney=attorney)
+    factories.commit()
+    before = counts(factories)
+
+    with pytest.raises(DecisionRefused) as refused:
+        decide(factories, confirm, mine.id, coordinator())
+
+    assert refusal(refused) == [
+        (
+            Rule.NO_FREE_SLOT,
+            f"attorney {attorney.name} has 1 free slot but the sibling group needs 2 "
+            "(siblings go to one attorney together)",
+        )
+    ]
+    assert counts(factories) == before
+
+
+def test_a_sibling_failing_a_rule_refuses_the_group_naming_the_sibling(factories):
+    attorney = f.AttorneyFactory()
+    first = siblings(1)[0]
+    second = f.ChildFactory(sibling_group=first.sibling_group, language_code="mam")
+    mine = f.MatchFactory(child=first, attorney=attorney)
+    f.MatchFactory(child=second, attorney=attorney)
+    factories.commit()
+    before = counts(factories)
+
+    with pytest.raises(DecisionRefused) as refused:
+        decide(factories, confirm, mine.id, coordinator())
+
+    [(rule, message)] = refusal(refused)
+    assert rule == Rule.LANGUAGE
+    assert message.startswith(f"for sibling {second.external_id}: attorney {attorney.name} ")
+    assert counts(factories) == before
+
+
+def test_a_sibling_proposed_to_no_one_refuses_the_confirmation(factories):
+    attorney = f.AttorneyFactory()
+    first, second, third = siblings(3)
+    mine = f.MatchFactory(child=first, attorney=attorney)
+    f.MatchFactory(child=second, attorney=attorney)
+    f.MatchFactory(child=third)  # another attorney
+    factories.commit()
+    before = counts(factories)
+
+    with pytest.raises(DecisionRefused) as refused:
+        decide(factories, confirm, mine.id, coordinator())
+
+    assert refusal(refused) == [
+        (
+            Rule.SIBLING_GROUP,
+            f"siblings go to one attorney together, and {third.external_id} of this sibling "
+            f"group has no proposal to attorney {attorney.name}: match the group by hand from "
+            "the child's page",
+        )
+    ]
+    assert not refused.value.overridable
+    assert counts(factories) == before
+
+
+def test_a_sibling_already_offered_is_not_taken_along(factories):
+    attorney = f.AttorneyFactory(capacity=3)
+    first, second, third = siblings(3)
+    f.MatchFactory(child=third, attorney=attorney, status=MatchStatus.CONFIRMED)
+    mine = f.MatchFactory(child=first, attorney=attorney)
+    theirs = f.MatchFactory(child=second, attorney=attorney)
+    factories.commit()
+
+    decide(factories, confirm, mine.id, coordinator())
+
+    factories.expire_all()
+    assert factories.get_one(Match, theirs.id).status == MatchStatus.CONFIRMED
+
+
+def test_rejecting_one_sibling_rejects_the_groups_proposals_to_that_attorney(factories):
+    user = coordinator()
+    attorney = f.AttorneyFactory()
+    first, second = siblings()
+    mine = f.MatchFactory(child=first, attorney=attorney)
+    theirs = f.MatchFactory(child=second, attorney=attorney)
+    elsewhere = f.MatchFactory(child=f.ChildFactory(), attorney=attorney)
+    factories.commit()
+
+    decide(factories, reject, mine.id, user, "language", "speaks K'iche' at home")
+
+    factories.expire_all()
+    for match_id in (mine.id, theirs.id):
+        match = factories.get_one(Match, match_id)
+        assert match.status == MatchStatus.REJECTED
+        assert match.reason == "Language not a real match: speaks K'iche' at home"
+        [event] = match.events
+        assert (event.to_status, event.user_id) == (MatchStatus.REJECTED, user.id)
+        assert event.reason == match.reason
+    assert factories.get_one(Match, elsewhere.id).status == MatchStatus.PROPOSED
+    [audited] = factories.scalars(select(AuditEvent)).all()
+    assert (audited.action, audited.entity_id) == ("match_rejected", str(mine.id))
+    assert audited.details["sibling_match_ids"] == [theirs.id]
+
+
+def test_manual_match_of_a_sibling_offers_the_whole_group(factories):
+    user = coordinator()
+    first, second = siblings()
+    closed = f.ChildFactory(sibling_group=first.sibling_group, case_status=CaseStatus.CLOSED)
+    old = f.MatchFactory(child=second)
+    chosen = f.AttorneyFactory(capacity=2)
+    factories.commit()
+
+    match = decide(factories, manual_match, first.id, chosen.id, user)
+
+    factories.expire_all()
+    made = factories.scalars(
+        select(Match).where(Match.manual.is_(True)).order_by(Match.child_id)
+    ).all()
+    assert [(m.child_id, m.attorney_id, m.status) for m in made] == [
+        (first.id, chosen.id, MatchStatus.CONFIRMED),
+        (second.id, chosen.id, MatchStatus.CONFIRMED),
+    ]
+    assert closed.id not in {m.child_id for m in made}
+    assert made[0].id == match.id and made[1].score is not None
+    assert factories.get_one(Match, old.id).status == MatchStatus.SUPERSEDED
+    assert factories.get_one(Match, old.id).reason == f"replaced by manual match {made[1].id}"
+    [audited] = factories.scalars(select(AuditEvent)).all()
+    assert audited.details["sibling_match_ids"] == [made[1].id]
+    assert audited.details["superseded_match_ids"] == [old.id]
+
+
+def test_manual_match_of_a_group_needs_room_for_all_unless_overridden(factories):
+    user = coordinator()
+    first, _second = siblings()
+    attorney = f.AttorneyFactory(capacity=1)
+    factories.commit()
+    before = counts(factories)
+
+    with pytest.raises(DecisionRefused) as refused:
+        decide(factories, manual_match, first.id, attorney.id, user)
+
+    assert [rule for rule, _ in refusal(refused)] == [Rule.NO_FREE_SLOT]
+    assert refused.value.overridable
+    assert counts(factories) == before
+
+    decide(factories, manual_match, first.id, attorney.id, user, "the family asked for her")
+
+    events = factories.scalars(
+        select(MatchEvent).where(MatchEvent.from_status.is_(None)).order_by(MatchEvent.id)
+    ).all()
+    assert len(events) == 2
+    assert events[0].reason == (
+        "manual match overriding free capacity (rule 4): the family asked for her"
+    )
