@@ -565,3 +565,136 @@ def test_a_post_without_the_csrf_token_is_refused(client, coordinator, factories
         )
         == 0
     )
+
+
+# --- sibling groups -------------------------------------------------------------------------
+
+
+def propose_siblings(run, attorney, *external_ids: str) -> list[Match]:
+    group = f.SiblingGroupFactory()
+    return [
+        f.MatchFactory(
+            run=run,
+            attorney=attorney,
+            child=f.ChildFactory(external_id=external_id, sibling_group=group),
+        )
+        for external_id in external_ids
+    ]
+
+
+def test_confirming_one_sibling_confirms_the_group_and_the_row_says_so(
+    client, coordinator, factories, run
+):
+    first, second = propose_siblings(run, f.AttorneyFactory(name="Ruth Okafor"), "C-1", "C-2")
+    factories.commit()
+    page = client.get("/review")
+    row = re.search(rf'<tr data-match="{first.id}".*?</tr>', text_of(page), re.S)
+    assert row is not None
+    assert (
+        "Sibling group: confirming or rejecting acts on the siblings' proposals to this "
+        "attorney too." in plain(row.group(0))
+    )
+
+    done = post_from(client, "/review", f"/review/{first.id}/confirm")
+
+    assert [status_of(factories, m.id) for m in (first, second)] == [MatchStatus.CONFIRMED] * 2
+    assert (
+        "success",
+        "Confirmed: Ruth Okafor is offered the cases of C-1 and sibling C-2.",
+    ) in flashes(client.get(done.location))
+
+
+def test_siblings_are_not_confirmed_when_the_attorney_has_room_for_one(
+    client, coordinator, factories, run
+):
+    first, second = propose_siblings(
+        run, f.AttorneyFactory(name="Kofi Mensah", capacity=1), "C-1", "C-2"
+    )
+    factories.commit()
+
+    done = post_from(client, "/review", f"/review/{second.id}/confirm")
+
+    assert [status_of(factories, m.id) for m in (first, second)] == [MatchStatus.PROPOSED] * 2
+    assert (
+        "error",
+        "Not confirmed: C-2 and sibling C-1 with Kofi Mensah: attorney Kofi Mensah has 1 free "
+        "slot but the sibling group needs 2 (siblings go to one attorney together).",
+    ) in flashes(client.get(done.location))
+    assert factories.scalar(select(func.count()).select_from(MatchEvent)) == 0
+
+
+def test_rejecting_one_sibling_rejects_the_group(client, coordinator, factories, run):
+    first, second = propose_siblings(run, f.AttorneyFactory(name="Lin Wei"), "C-1", "C-2")
+    factories.commit()
+    form = client.get(f"/review/{first.id}/reject")
+    assert "the siblings' proposals to this attorney are rejected too" in text_of(form)
+
+    done = client.post(
+        f"/review/{first.id}/reject",
+        data={"csrf_token": csrf_token(form), "reason": "conflict", "note": ""},
+    )
+
+    factories.expire_all()
+    for proposal in (first, second):
+        match = factories.get_one(Match, proposal.id)
+        assert (match.status, match.reason) == (MatchStatus.REJECTED, "Conflict of interest found")
+    assert (
+        "success",
+        "Rejected: Lin Wei for C-1 and sibling C-2 (Conflict of interest found); this pair is "
+        "not proposed again for these siblings.",
+    ) in flashes(client.get(done.location))
+    [audited] = factories.scalars(select(AuditEvent).where(AuditEvent.action == "match_rejected"))
+    assert audited.details["sibling_match_ids"] == [second.id]
+
+
+def test_offering_a_sibling_by_hand_offers_the_group(client, coordinator, factories, run):
+    first, second = propose_siblings(run, f.AttorneyFactory(), "C-1", "C-2")
+    chosen = f.AttorneyFactory(name="Nia Soto")
+    factories.commit()
+    path = f"/children/{first.child_id}"
+
+    post_from(client, path, f"{path}/offer", {"attorney_id": chosen.id})
+
+    made = factories.scalars(select(Match).where(Match.manual.is_(True)).order_by(Match.id))
+    assert [(m.child_id, m.attorney_id, m.status) for m in made] == [
+        (first.child_id, chosen.id, MatchStatus.CONFIRMED),
+        (second.child_id, chosen.id, MatchStatus.CONFIRMED),
+    ]
+    assert [status_of(factories, m.id) for m in (first, second)] == [MatchStatus.SUPERSEDED] * 2
+
+
+def test_bulk_with_both_siblings_ticked_decides_the_group_once(client, coordinator, factories, run):
+    first, second = propose_siblings(run, f.AttorneyFactory(name="Abe Stone"), "C-1", "C-2")
+    alone = propose(run, external_id="C-3", attorney=f.AttorneyFactory(name="Lin Wei"))
+    factories.commit()
+    page = client.get("/review")
+
+    done = client.post(
+        "/review/bulk",
+        data={
+            "csrf_token": csrf_token(page),
+            "match_ids": [second.id, alone.id, first.id],
+            "action": "confirm",
+        },
+    )
+
+    statuses = [status_of(factories, m.id) for m in (first, second, alone)]
+    assert statuses == [MatchStatus.CONFIRMED] * 3
+    assert flashes(client.get(done.location)) == [
+        (
+            "success",
+            "Confirmed 2 of 2: C-2 and sibling C-1 with Abe Stone, C-3 with Lin Wei.",
+        )
+    ]
+    confirmations = factories.scalars(
+        select(AuditEvent).where(AuditEvent.action == "match_confirmed")
+    ).all()
+    assert len(confirmations) == 2
+    assert (
+        factories.scalar(
+            select(func.count())
+            .select_from(MatchEvent)
+            .where(MatchEvent.to_status == MatchStatus.CONFIRMED)
+        )
+        == 3
+    )

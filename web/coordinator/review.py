@@ -3,6 +3,8 @@
 The queue lists every proposal still awaiting review (a new run replaces them, so they are the
 latest run's), most urgent first, and reads one page with a fixed number of queries however
 long the queue is. Every decision is re-checked by models.decisions at the moment it is taken.
+A decision on a child of a sibling group acts on the group's proposals to that attorney, so the
+messages name the siblings, and a bulk action counts a group once.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from matcher.explain import CASE_TYPE_NAMES
 from matcher.result import SCORE_PARTS
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, age_on
 from models.base import utcnow
-from models.decisions import REJECTION_REASONS, RULE_LABELS, DecisionRefused, confirm, reject
+from models.decisions import (
+    REJECTION_REASONS,
+    RULE_LABELS,
+    DecisionRefused,
+    confirm,
+    proposal_groups,
+    reject,
+)
 from models.entities import (
     Attorney,
     AttorneyExpertise,
@@ -309,6 +318,25 @@ def _labels(session: Session, match_ids: Collection[int]) -> dict[int, tuple[str
     }
 
 
+def _groups(session: Session, match_ids: Collection[int]) -> dict[int, tuple[int, ...]]:
+    """The proposals a decision on each match acts on (see proposal_groups), read before the
+    decision in a transaction of its own, so that the decision's lock comes first in its own."""
+    with session.begin():
+        groups = proposal_groups(session, match_ids)
+    return {match_id: groups.get(match_id, (match_id,)) for match_id in match_ids}
+
+
+def _item(
+    labels: dict[int, tuple[str, str]], match_id: int, group: tuple[int, ...]
+) -> tuple[str, str]:
+    """(children, attorney) of a decision for messages: "C-1" or "C-1 and sibling C-2"."""
+    child, attorney = labels.get(match_id, (f"proposal {match_id}", "?"))
+    others = [labels[m][0] for m in group if m != match_id and m in labels]
+    if others:
+        child += f" and sibling{'s' if len(others) > 1 else ''} {', '.join(others)}"
+    return child, attorney
+
+
 def return_url(target: str | None) -> str:
     """The page a decision was taken on (the queue with its filters, or a child's page), if
     `target` is one; else the queue."""
@@ -348,15 +376,17 @@ def confirm_proposal(match_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     session = get_session()
+    group = _groups(session, [match_id])[match_id]
     refused = _decide(session, signed_in_user(), match_id, "confirm", "", "")
-    labels = _labels(session, [match_id])
+    labels = _labels(session, group)
     if match_id not in labels:
         abort(404)
-    child, attorney = labels[match_id]
+    child, attorney = _item(labels, match_id, group)
     if refused:
         flash(f"Not confirmed: {child} with {attorney}: {refused}.", "error")
     else:
-        flash(f"Confirmed: {attorney} is offered the case of {child}.", "success")
+        cases = "cases" if len(group) > 1 else "case"
+        flash(f"Confirmed: {attorney} is offered the {cases} of {child}.", "success")
     return _back(form)
 
 
@@ -365,6 +395,7 @@ def reject_proposal(match_id: int) -> Response | tuple[str, int]:
     session = get_session()
     form = RejectForm()
     if form.validate_on_submit():
+        group = _groups(session, [match_id])[match_id]
         refused = _decide(
             session,
             signed_in_user(),
@@ -373,17 +404,17 @@ def reject_proposal(match_id: int) -> Response | tuple[str, int]:
             form.reason.data or "",
             form.note.data or "",
         )
-        labels = _labels(session, [match_id])
+        labels = _labels(session, group)
         if match_id not in labels:
             abort(404)
-        child, attorney = labels[match_id]
+        child, attorney_name = _item(labels, match_id, group)
         if refused:
-            flash(f"Not rejected: {child} with {attorney}: {refused}.", "error")
+            flash(f"Not rejected: {child} with {attorney_name}: {refused}.", "error")
         else:
             flash(
-                f"Rejected: {attorney} for {child} "
+                f"Rejected: {attorney_name} for {child} "
                 f"({REJECTION_REASONS[form.reason.data or '']}); this pair is not proposed "
-                "again.",
+                f"{'again' if len(group) == 1 else 'again for these siblings'}.",
                 "success",
             )
         return _back(form)
@@ -398,6 +429,7 @@ def reject_proposal(match_id: int) -> Response | tuple[str, int]:
     if request.method == "GET" and not form.return_to.data:
         form.return_to.data = request.args.get("return_to", "")
     attorney = attorney_summaries(session, [row.Match.attorney_id])[row.Match.attorney_id]
+    siblings = child_facts(session, [row.Child]).siblings.get(row.Child.id, [])
     return (
         render_template(
             "coordinator/review_reject.html",
@@ -406,6 +438,7 @@ def reject_proposal(match_id: int) -> Response | tuple[str, int]:
             child=row.Child,
             court=court_label(row.city, row.code),
             attorney=attorney,
+            siblings=siblings,
             back=return_url(form.return_to.data),
             today=date.today(),
             **page_helpers(),
@@ -417,7 +450,8 @@ def reject_proposal(match_id: int) -> Response | tuple[str, int]:
 @bp.route("/review/bulk", methods=["POST"])
 def review_bulk() -> Response | tuple[str, int]:
     """Confirm or reject the ticked proposals, each re-checked in its own transaction; report
-    per item what was done and what was refused and why."""
+    per item what was done and what was refused and why. Siblings' proposals to one attorney
+    are one item, decided once however many of them are ticked."""
     form = BulkForm()
     if not form.validate_on_submit():
         return _render_queue(form, 400)
@@ -426,24 +460,30 @@ def review_bulk() -> Response | tuple[str, int]:
     ids = list(dict.fromkeys(form.match_ids.data or []))
     user = signed_in_user()
     reason, note = form.reason.data or "", form.note.data or ""
-    outcomes = {m: _decide(session, user, m, action, reason, note) for m in ids}
-    labels = _labels(session, ids)
-    done = [match_id for match_id, refused in outcomes.items() if refused is None]
-    refused = [(match_id, why) for match_id, why in outcomes.items() if why is not None]
+    groups = _groups(session, ids)
+    items: dict[tuple[int, ...], int] = {}  # group -> the ticked match decided for it
+    for match_id in ids:
+        items.setdefault(groups[match_id], match_id)
+    outcomes = {
+        group: _decide(session, user, m, action, reason, note) for group, m in items.items()
+    }
+    labels = _labels(session, [m for group in items for m in group])
+    done = [group for group, refused in outcomes.items() if refused is None]
+    refused = [(group, why) for group, why in outcomes.items() if why is not None]
     verb = "Confirmed" if action == "confirm" else "Rejected"
     if done:
-        items = ", ".join(
-            "{} with {}".format(*labels.get(m, (f"proposal {m}", "?")))
-            for m in done[:MAX_REPORTED_ITEMS]
+        listed = ", ".join(
+            "{} with {}".format(*_item(labels, items[group], group))
+            for group in done[:MAX_REPORTED_ITEMS]
         )
         more = len(done) - MAX_REPORTED_ITEMS
         flash(
-            f"{verb} {len(done)} of {len(ids)}: {items}"
+            f"{verb} {len(done)} of {len(items)}: {listed}"
             + (f" and {more} more." if more > 0 else "."),
             "success",
         )
-    for match_id, why in refused[:MAX_REPORTED_ITEMS]:
-        child, attorney = labels.get(match_id, (f"proposal {match_id}", "?"))
+    for group, why in refused[:MAX_REPORTED_ITEMS]:
+        child, attorney = _item(labels, items[group], group)
         flash(f"Not {verb.lower()}: {child} with {attorney}: {why}.", "error")
     if len(refused) > MAX_REPORTED_ITEMS:
         flash(
