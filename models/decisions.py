@@ -45,7 +45,7 @@ from .entities import (
     MatchStatus,
     User,
 )
-from .matching import REFUSED_STATUSES, _child_is_spoken_for, load_child_problem
+from .matching import REFUSED_STATUSES, child_is_spoken_for, load_child_problem
 from .queries import CAPACITY_HOLDING_STATUSES, attorney_load
 
 # Why a coordinator rejects a proposal: code -> label. "other" needs a note.
@@ -455,7 +455,7 @@ def siblings_needing_counsel(session: Session, child_id: int) -> list[Sibling]:
                 Child.sibling_group_id == group,
                 Child.id != child_id,
                 Child.case_status == CaseStatus.OPEN,
-                ~_child_is_spoken_for(),
+                ~child_is_spoken_for(),
             )
             .order_by(Child.id)
         )

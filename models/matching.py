@@ -41,7 +41,7 @@ from .settings import load_match_settings
 REFUSED_STATUSES = (MatchStatus.REJECTED, MatchStatus.DECLINED)
 
 
-def _child_is_spoken_for() -> Any:
+def child_is_spoken_for() -> Any:
     """A child with an accepted case or a confirmed offer is not matched again."""
     return exists().where(Match.child_id == Child.id, Match.status.in_(CAPACITY_HOLDING_STATUSES))
 
@@ -119,7 +119,7 @@ def _child_inputs(
 def load_children(session: Session) -> tuple[ChildInput, ...]:
     """Open children without an accepted case or a confirmed offer."""
     return _child_inputs(
-        session, where=and_(Child.case_status == CaseStatus.OPEN, ~_child_is_spoken_for())
+        session, where=and_(Child.case_status == CaseStatus.OPEN, ~child_is_spoken_for())
     )
 
 
