@@ -653,8 +653,11 @@ def test_offering_a_sibling_by_hand_offers_the_group(client, coordinator, factor
     factories.commit()
     path = f"/children/{first.child_id}"
 
-    post_from(client, path, f"{path}/offer", {"attorney_id": chosen.id})
+    after = post_from(
+        client, path, f"{path}/offer", {"attorney_id": chosen.id}, follow_redirects=True
+    )
 
+    assert "of the siblings still needing counsel" in after.get_data(as_text=True)
     made = factories.scalars(select(Match).where(Match.manual.is_(True)).order_by(Match.id))
     assert [(m.child_id, m.attorney_id, m.status) for m in made] == [
         (first.child_id, chosen.id, MatchStatus.CONFIRMED),

@@ -349,7 +349,13 @@ def _match_flash(session: Session, match: Match | None, refused: DecisionRefused
         return
     assert match is not None
     name = session.scalar(select(Attorney.name).where(Attorney.id == match.attorney_id))
-    flash(f"Offer sent: {name} is offered the case.", "success")
+    in_group = session.scalar(select(Child.sibling_group_id).where(Child.id == match.child_id))
+    what = (
+        "the case of this child and of the siblings still needing counsel"
+        if in_group
+        else ("the case")
+    )
+    flash(f"Offer sent: {name} is offered {what}.", "success")
 
 
 @bp.route("/children/<int:child_id>/offer", methods=["POST"])
