@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -96,3 +97,26 @@ COLUMNS: dict[CsvKind, tuple[str, ...]] = {
         "error",
     ),
 }
+
+
+# A cell starting with one of these runs as a formula when the file is opened in a spreadsheet
+# program (CSV injection). Exports put an apostrophe before such text; imports take it off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def protect_cell(value: str) -> str:
+    """Text as it may safely be written to a CSV cell that people open in Excel (numbers such
+    as a negative longitude stay as they are)."""
+    if value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def unprotect_cell(value: str) -> str:
+    """The text a protected cell stood for (a cell protect_cell did not change is left alone)."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from matcher.result import SCORE_PARTS
 
 from .base import utcnow
-from .csv_formats import COLUMNS, LIST_SEPARATOR, CsvKind
+from .csv_formats import COLUMNS, LIST_SEPARATOR, CsvKind, protect_cell
 from .entities import (
     Attorney,
     AttorneyCourt,
@@ -52,7 +52,10 @@ def export_csv(session: Session, kind: CsvKind, out: Path | TextIO) -> int:
     A path gets UTF-8 with a byte-order mark, which Excel needs to show accents; the import
     accepts it.
     """
-    rows = EXPORTERS[kind](session)
+    rows = [
+        {column: protect_cell(value) for column, value in row.items()}
+        for row in EXPORTERS[kind](session)
+    ]
     frame = pd.DataFrame(rows, columns=list(COLUMNS[kind]), dtype=str)
     if isinstance(out, Path):
         frame.to_csv(out, index=False, lineterminator="\n", encoding="utf-8-sig")

@@ -34,7 +34,7 @@ from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel
 
 from . import audit
 from .base import utcnow
-from .csv_formats import COLUMNS, LIST_SEPARATOR, CsvKind
+from .csv_formats import COLUMNS, LIST_SEPARATOR, CsvKind, unprotect_cell
 from .entities import (
     Attorney,
     AttorneyCourt,
@@ -347,7 +347,10 @@ def _parse(text: str, header: list[str], records: int, kind: CsvKind) -> _Cells:
         # The structure check and pandas read the same dialect; a disagreement is a bug here.
         raise RuntimeError(f"pandas read {len(frame)} rows, the structure check {records}")
     names = [_header_key(name) for name in header]
-    raw = {name: [cell.strip() for cell in frame[i].tolist()[1:]] for i, name in enumerate(names)}
+    raw = {
+        name: [unprotect_cell(cell.strip()) for cell in frame[i].tolist()[1:]]
+        for i, name in enumerate(names)
+    }
     errors = [
         RowError(
             row + 2,

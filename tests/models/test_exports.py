@@ -219,3 +219,16 @@ def test_of_past_leave_periods_the_latest_is_written(session):
     shown = _leave_shown(session, [(-60, -50), (-20, -15)])
     assert shown == (_days(-20), _days(-15))
     assert date.fromisoformat(shown[1]) < utcnow().date()
+
+
+def test_formulas_in_text_are_neutralised_on_export_and_restored_on_import(session):
+    """CSV injection: a name like =HYPERLINK(...) must not run when the file is opened."""
+    risky = '=HYPERLINK("http://x","y")'
+    run(session, ATTORNEYS, rows(ATTORNEYS, attorney(name=risky)))
+    exported_text = exported(session, CsvKind.ATTORNEYS)
+    assert "'" + risky.replace('"', '""') in exported_text
+    assert ",-95.37," in exported_text  # numbers are left alone
+
+    with session.begin():
+        import_csv(session, CsvKind.ATTORNEYS, exported_text.encode(), actor="test")
+    assert session.scalar(select(Attorney.name)) == risky
