@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from models.base import utcnow
 from models.entities import AuditEvent, Role, User
-from web.auth.routes import BAD_CREDENTIALS
+from web.auth.routes import (
+    BAD_CREDENTIALS,
+    FAILED_SIGN_IN_WINDOW,
+    MAX_FAILED_SIGN_INS,
+    TOO_MANY_ATTEMPTS,
+    account_key,
+)
 from web.security import is_safe_next
 
 from .conftest import PASSWORD, csrf_token
@@ -81,7 +87,8 @@ def test_failed_sign_in_gives_one_generic_message(
     assert 'role="alert"' in html
     assert client.get("/").status_code == 302
     [(actor, action, entity_id)] = audit_actions(db)
-    assert (actor, action, entity_id) == ("anonymous", "sign_in_failed", None)
+    assert (actor, action, entity_id) == ("anonymous", "sign_in_failed", account_key(email))
+    assert email.split("@")[0] not in entity_id  # a hash, never the typed address
     with db.session() as session:
         assert session.scalar(select(User.last_login_at)) is None
 
@@ -218,3 +225,20 @@ def test_session_from_another_browser_is_dropped(client, signed_in):
     # "strong" session protection: the same cookie from another user agent is not signed in.
     response = client.get("/", headers={"User-Agent": "another browser"})
     assert response.status_code == 302
+
+
+def test_repeated_failures_throttle_the_address_then_it_recovers(client, auth, make_user, db):
+    make_user(Role.COORDINATOR)
+    for _ in range(MAX_FAILED_SIGN_INS):
+        assert BAD_CREDENTIALS in auth.login("coordinator@example.org", "wrong").get_data(True)
+
+    refused = auth.login("Coordinator@Example.org ", PASSWORD)  # the right password, too late
+
+    assert refused.status_code == 429 and TOO_MANY_ATTEMPTS in refused.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    assert auth.login("other@example.org", "wrong").status_code == 200  # other addresses unaffected
+    with db.session() as session, session.begin():
+        for event in session.scalars(select(AuditEvent)):
+            event.at = event.at - FAILED_SIGN_IN_WINDOW - timedelta(minutes=1)
+    auth.login("coordinator@example.org", PASSWORD)
+    assert client.get("/").status_code == 200
