@@ -39,6 +39,8 @@ from .queries import CAPACITY_HOLDING_STATUSES
 from .settings import load_match_settings
 
 REFUSED_STATUSES = (MatchStatus.REJECTED, MatchStatus.DECLINED)
+# The unmatched reason of a child whose proposal a decision overtook while the run solved.
+CHANGED_WHILE_SOLVING = "changed_while_solving"
 
 
 def child_is_spoken_for() -> Any:
@@ -306,8 +308,10 @@ class SaveSummary:
     dropped: int  # proposals no longer valid when saving (a decision was taken while solving)
 
 
-def _still_valid_proposals(session: Session, result: MatchResult) -> tuple[list[Proposal], int]:
-    """The proposals that still hold now, in priority order, and how many were dropped.
+def _still_valid_proposals(
+    session: Session, result: MatchResult
+) -> tuple[list[Proposal], list[Proposal]]:
+    """The proposals that still hold now, in priority order, and those dropped.
 
     A coordinator may confirm, reject or match by hand while the engine solves; those decisions
     win. A sibling group loses all its proposals if one of them no longer holds.
@@ -360,7 +364,8 @@ def _still_valid_proposals(session: Session, result: MatchResult) -> tuple[list[
         if holds and free.get(attorney_id, 0) >= len(unit):
             free[attorney_id] -= len(unit)
             kept.extend(unit)
-    return kept, len(proposals) - len(kept)
+    kept_children = {p.child_id for p in kept}
+    return kept, [p for p in proposals if p.child_id not in kept_children]
 
 
 def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSummary:
@@ -427,23 +432,36 @@ def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSum
                 for match_id in match_ids
             ],
         )
-    if result.unmatched:
-        session.execute(
-            insert(UnmatchedChild),
-            [
-                {
-                    "run_id": run.id,
-                    "child_id": u.child_id,
-                    "tier": int(u.tier),
-                    "reason": u.reason.value,
-                    "detail": u.detail,
-                    "counts": dict(u.counts),
-                    "closest_attorney_ids": list(u.closest_attorney_ids),
-                }
-                for u in result.unmatched
-            ],
-        )
-    return SaveSummary(proposed=len(proposals), superseded=superseded, dropped=dropped)
+    unmatched_rows = [
+        {
+            "run_id": run.id,
+            "child_id": u.child_id,
+            "tier": int(u.tier),
+            "reason": u.reason.value,
+            "detail": u.detail,
+            "counts": dict(u.counts),
+            "closest_attorney_ids": list(u.closest_attorney_ids),
+        }
+        for u in result.unmatched
+    ] + [
+        {
+            "run_id": run.id,
+            "child_id": p.child_id,
+            "tier": int(p.tier),
+            "reason": CHANGED_WHILE_SOLVING,
+            "detail": (
+                "Proposed by this run, but a decision taken while it solved (a confirmation, a "
+                "rejection or the attorney's last place) made the proposal no longer hold; the "
+                "next run considers the child again."
+            ),
+            "counts": {},
+            "closest_attorney_ids": [p.attorney_id],
+        }
+        for p in dropped
+    ]
+    if unmatched_rows:
+        session.execute(insert(UnmatchedChild), unmatched_rows)
+    return SaveSummary(proposed=len(proposals), superseded=superseded, dropped=len(dropped))
 
 
 def tier_counts(counts: Sequence[Any] | Any) -> dict[str, int]:

@@ -8,8 +8,8 @@ from fixtures import factories as f
 from matcher.problem import MatchSettings
 from matcher.result import MatchResult, Proposal, SolveStatus
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, Tier
-from models import CaseStatus, Language, Match, MatchEvent, MatchStatus
-from models.matching import load_problem, save_result
+from models import CaseStatus, Language, Match, MatchEvent, MatchStatus, UnmatchedChild
+from models.matching import CHANGED_WHILE_SOLVING, load_problem, save_result
 from models.settings import MATCH_WEIGHTS_KEY, load_match_settings, put_setting
 
 AS_OF = date(2026, 11, 27)
@@ -166,6 +166,15 @@ def test_decisions_taken_while_solving_win_over_the_run(factories):
     kept = factories.scalars(select(Match.child_id).where(Match.run_id == run.id)).all()
     assert kept == [fine.id]
     assert saved.dropped == 5
+    reasons = dict(
+        factories.execute(
+            select(UnmatchedChild.child_id, UnmatchedChild.reason).where(
+                UnmatchedChild.run_id == run.id
+            )
+        ).all()
+    )
+    dropped = {confirmed_meanwhile, rejected_meanwhile, slot_taken, sibling_a, sibling_b}
+    assert reasons == {child.id: CHANGED_WHILE_SOLVING for child in dropped}
 
 
 def test_a_dropped_sibling_group_gives_its_places_back(factories):
