@@ -46,7 +46,7 @@ REASON_LABELS: dict[str, str] = {
     UnmatchedReason.SIBLING_GROUP_TOO_LARGE: "Sibling group too large for any attorney",
     UnmatchedReason.TAKEN_BY_MORE_URGENT: "Places went to more urgent children",
     UnmatchedReason.NOT_PLACED: "Not placed before the time limit",
-    CHANGED_WHILE_SOLVING: "A decision overtook the run's proposal",
+    CHANGED_WHILE_SOLVING: "A decision overtook the proposal while the run solved",
 }
 # Shown for a child no run has looked at yet (added or reopened after the latest run).
 NOT_YET_CONSIDERED = "not_yet_considered"
