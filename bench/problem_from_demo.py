@@ -21,20 +21,9 @@ from matcher.problem import (
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel
 from models.csv_formats import LIST_SEPARATOR
 from models.languages import (
-    LanguageCatalogue,
+    shipped_catalogue,
     shipped_languages,
-    shipped_spellings,
-    unambiguous_aliases,
 )
-
-
-def shipped_catalogue() -> LanguageCatalogue:
-    """The language catalogue as `counselmatch init-db` would load it."""
-    entries = shipped_languages()
-    aliases = {
-        folded: code for folded, (_, code) in unambiguous_aliases(shipped_spellings()).items()
-    }
-    return LanguageCatalogue(aliases, {entry.code: entry.name for entry in entries})
 
 
 def shipped_court_inputs() -> list[CourtInput]:

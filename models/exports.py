@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.result import SCORE_PARTS
@@ -37,10 +37,10 @@ from .entities import (
     Match,
     MatchRun,
     MatchStatus,
-    RunStatus,
     SiblingGroup,
     UnmatchedChild,
 )
+from .queries import latest_succeeded_run
 from .reference import language_catalogue
 
 Row = dict[str, str]
@@ -268,15 +268,10 @@ def proposal_rows(session: Session) -> list[Row]:
     ]
 
 
-def _latest_succeeded_run(session: Session) -> int | None:
-    return session.scalar(
-        select(func.max(MatchRun.id)).where(MatchRun.status == RunStatus.SUCCEEDED)
-    )
-
-
 def unmatched_rows(session: Session) -> list[Row]:
     """The children the latest successful run left unmatched, with the reason."""
-    run_id = _latest_succeeded_run(session)
+    latest = latest_succeeded_run(session)
+    run_id = latest.id if latest else None
     rows = session.execute(
         select(Child.external_id, UnmatchedChild.tier, UnmatchedChild.reason, UnmatchedChild.detail)
         .join(Child, UnmatchedChild.child_id == Child.id)

@@ -116,3 +116,11 @@ class LanguageCatalogue:
         """The display name of the closest known language, for an error message."""
         close = difflib.get_close_matches(fold(written), self._folds, n=1, cutoff=0.6)
         return self._names[self._aliases[close[0]]] if close else None
+
+
+def shipped_catalogue() -> LanguageCatalogue:
+    """The catalogue as `counselmatch init-db` loads it, without a database (benchmarks, tests)."""
+    aliases = {
+        folded: code for folded, (_, code) in unambiguous_aliases(shipped_spellings()).items()
+    }
+    return LanguageCatalogue(aliases, {entry.code: entry.name for entry in shipped_languages()})

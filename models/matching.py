@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from matcher.problem import AttorneyInput, ChildInput, CourtInput, MatchProblem, MatchSettings
 from matcher.result import MatchResult, Proposal
-from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel
+from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, Tier
 
 from .base import utcnow
 from .entities import (
@@ -464,6 +464,6 @@ def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSum
     return SaveSummary(proposed=len(proposals), superseded=superseded, dropped=len(dropped))
 
 
-def tier_counts(counts: Sequence[Any] | Any) -> dict[str, int]:
+def tier_counts(counts: Mapping[Tier, int]) -> dict[str, int]:
     """Per-tier counts as JSON keys ("T1".."T4")."""
-    return {f"T{int(tier)}": int(count) for tier, count in sorted(dict(counts).items())}
+    return {f"T{int(tier)}": int(count) for tier, count in sorted(counts.items())}

@@ -15,7 +15,18 @@ from sqlalchemy.orm import Session
 
 from matcher.rules import T1_WITHIN_DAYS, T2_WITHIN_DAYS, T3_WITHIN_DAYS, Tier
 
-from .entities import Attorney, CaseStatus, Child, LeavePeriod, Match, MatchStatus, Role, User
+from .entities import (
+    Attorney,
+    CaseStatus,
+    Child,
+    LeavePeriod,
+    Match,
+    MatchRun,
+    MatchStatus,
+    Role,
+    RunStatus,
+    User,
+)
 
 # Matches that hold one of the attorney's slots (DESIGN.md rule 4): cases taken, and offers
 # confirmed by a coordinator and still awaiting the attorney's answer.
@@ -208,3 +219,13 @@ def users_by_role(session: Session) -> dict[Role, int]:
     for role, count in rows:
         counts[Role(role)] = count
     return counts
+
+
+def latest_succeeded_run(session: Session) -> MatchRun | None:
+    """The run whose proposals and unmatched reasons are current: the latest that succeeded."""
+    return session.scalar(
+        select(MatchRun)
+        .where(MatchRun.status == RunStatus.SUCCEEDED)
+        .order_by(MatchRun.id.desc())
+        .limit(1)
+    )

@@ -34,14 +34,14 @@ from models.entities import (
     UnmatchedChild,
     User,
 )
-from models.queries import CAPACITY_HOLDING_STATUSES, tier_expression
+from models.queries import CAPACITY_HOLDING_STATUSES, latest_succeeded_run, tier_expression
 from models.reference import language_catalogue
 
 from ..extensions import get_session
 from ..pagination import Page, requested_page
 from ..security import signed_in_user
 from . import bp
-from .explanations import court_label, latest_succeeded_run, reason_label
+from .explanations import court_label, reason_label
 from .forms import (
     AttorneySearchForm,
     LanguagesForm,

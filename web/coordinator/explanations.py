@@ -27,9 +27,7 @@ from models.entities import (
     Court,
     Language,
     Match,
-    MatchRun,
     MatchStatus,
-    RunStatus,
     UnmatchedChild,
 )
 from models.matching import CHANGED_WHILE_SOLVING, load_children_problem
@@ -71,16 +69,6 @@ URGENT_TIERS = (Tier.T1.value, Tier.T2.value)
 
 def reason_label(reason: str) -> str:
     return REASON_LABELS.get(reason, reason.replace("_", " ").capitalize())
-
-
-def latest_succeeded_run(session: Session) -> MatchRun | None:
-    """The run whose unmatched reasons are current: the latest that finished successfully."""
-    return session.scalar(
-        select(MatchRun)
-        .where(MatchRun.status == RunStatus.SUCCEEDED)
-        .order_by(MatchRun.id.desc())
-        .limit(1)
-    )
 
 
 def court_label(city: str, code: str) -> str:

@@ -29,7 +29,7 @@ from models.entities import (
     UnmatchedChild,
     User,
 )
-from models.queries import tier_expression
+from models.queries import latest_succeeded_run, tier_expression
 
 from ..extensions import get_db, get_session
 from ..pagination import paginate
@@ -42,7 +42,6 @@ from .explanations import (
     attorney_counts,
     closest_attorneys,
     court_label,
-    latest_succeeded_run,
     reason_label,
     summarise_unmatched,
 )
