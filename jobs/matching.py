@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,6 +29,16 @@ from .runlock import MatchingLock
 log = logging.getLogger("counselmatch.match")
 
 DEFAULT_TIME_LIMIT_S = 120.0
+
+
+@dataclass(frozen=True)
+class SolvedRun:
+    """A run solved but not yet saved: the engine's result, the greedy baseline's, and the
+    seconds each stage took so far."""
+
+    result: MatchResult
+    baseline: MatchResult
+    timings_s: Mapping[str, float]
 
 
 @dataclass(frozen=True)
@@ -77,7 +88,9 @@ def fail_run(database: Database, run_id: int, error: str) -> None:
 
 def solve_problem(
     database: Database, run_id: int | None, as_of: date, time_limit_s: float
-) -> tuple[MatchResult, MatchResult, dict[str, float]]:
+) -> SolvedRun:
+    """Load the problem as of `as_of`, solve it within `time_limit_s` and run the greedy
+    baseline on it."""
     started = time.perf_counter()
     with database.session() as session, session.begin():
         problem = load_problem(session, as_of)
@@ -106,7 +119,7 @@ def solve_problem(
     baseline_s = time.perf_counter() - baseline_started
     _log_stage(run_id, "baseline", proposals=len(baseline.proposals), seconds=f"{baseline_s:.2f}")
     timings = {"load": load_s, **dict(result.timings_s), "baseline": baseline_s}
-    return result, baseline, timings
+    return SolvedRun(result=result, baseline=baseline, timings_s=timings)
 
 
 def set_stage(database: Database, run_id: int | None, stage: str | None) -> None:
@@ -120,11 +133,11 @@ def set_stage(database: Database, run_id: int | None, stage: str | None) -> None
 def save_run(
     database: Database,
     run_id: int,
-    solved: tuple[MatchResult, MatchResult, dict[str, float]],
+    solved: SolvedRun,
     actor: User | str,
 ) -> SaveSummary:
     """Write a solved run's proposals and statistics in one transaction."""
-    result, baseline, timings = solved
+    result, baseline, timings = solved.result, solved.baseline, dict(solved.timings_s)
     set_stage(database, run_id, "saving")
     save_started = time.perf_counter()
     with database.session() as session, session.begin():
@@ -180,7 +193,9 @@ def execute_run(
     try:
         solved = solve_problem(database, run_id, as_of, time_limit_s)
         saved = save_run(database, run_id, solved, actor)
-        return RunOutcome(run_id=run_id, result=solved[0], baseline=solved[1], saved=saved)
+        return RunOutcome(
+            run_id=run_id, result=solved.result, baseline=solved.baseline, saved=saved
+        )
     except BaseException as error:
         # The error names the failing stage and type; it never includes row data.
         fail_run(
@@ -204,8 +219,8 @@ def run_match(
     """Run the engine on the database as it is now, holding the run lock; a dry run saves
     nothing and needs no lock. Raises RunInProgress when another run holds the lock."""
     if dry_run:
-        result, baseline, _ = solve_problem(database, None, as_of, time_limit_s)
-        return RunOutcome(run_id=None, result=result, baseline=baseline, saved=None)
+        solved = solve_problem(database, None, as_of, time_limit_s)
+        return RunOutcome(run_id=None, result=solved.result, baseline=solved.baseline, saved=None)
     lock = MatchingLock(database)
     lock.acquire()
     try:
