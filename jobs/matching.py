@@ -23,12 +23,11 @@ from models.base import utcnow
 from models.db import Database
 from models.entities import MatchRun, RunStatus, User
 from models.matching import SaveSummary, load_problem, save_result, tier_counts
+from models.settings import solver_time_limit_s
 
 from .runlock import MatchingLock
 
 log = logging.getLogger("counselmatch.match")
-
-DEFAULT_TIME_LIMIT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -87,13 +86,15 @@ def fail_run(database: Database, run_id: int, error: str) -> None:
 
 
 def solve_problem(
-    database: Database, run_id: int | None, as_of: date, time_limit_s: float
+    database: Database, run_id: int | None, as_of: date, time_limit_s: float | None = None
 ) -> SolvedRun:
-    """Load the problem as of `as_of`, solve it within `time_limit_s` and run the greedy
-    baseline on it."""
+    """Load the problem as of `as_of`, solve it within `time_limit_s` (None: the
+    solver_time_limit_s setting) and run the greedy baseline on it."""
     started = time.perf_counter()
     with database.session() as session, session.begin():
         problem = load_problem(session, as_of)
+        if time_limit_s is None:
+            time_limit_s = solver_time_limit_s(session)
     load_s = time.perf_counter() - started
     _log_stage(
         run_id,
@@ -187,7 +188,7 @@ def execute_run(
     *,
     as_of: date,
     actor: User | str,
-    time_limit_s: float,
+    time_limit_s: float | None = None,
 ) -> RunOutcome:
     """Solve and save a recorded run; on any error record it failed and re-raise."""
     try:
@@ -214,10 +215,13 @@ def run_match(
     trigger: str,
     started_by: User | None = None,
     dry_run: bool = False,
-    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    time_limit_s: float | None = None,
 ) -> RunOutcome:
     """Run the engine on the database as it is now, holding the run lock; a dry run saves
-    nothing and needs no lock. Raises RunInProgress when another run holds the lock."""
+    nothing and needs no lock. Raises RunInProgress when another run holds the lock.
+
+    time_limit_s: None for the solver_time_limit_s setting.
+    """
     if dry_run:
         solved = solve_problem(database, None, as_of, time_limit_s)
         return RunOutcome(run_id=None, result=solved.result, baseline=solved.baseline, saved=None)
@@ -239,12 +243,12 @@ def start_run_in_background(
     as_of: date,
     trigger: str,
     started_by: User | None,
-    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    time_limit_s: float | None = None,
 ) -> int:
     """Take the lock and record the run now, then solve and save it in a thread; returns its id.
 
     Raises RunInProgress at once when another run holds the lock. The run's status, stage and
-    heartbeat show its progress; a failure is recorded on the run.
+    heartbeat show its progress; a failure is recorded on the run. Arguments as for run_match.
     """
     lock = MatchingLock(database)
     lock.acquire()

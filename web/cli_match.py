@@ -8,9 +8,10 @@ import click
 from flask.cli import with_appcontext
 
 from jobs.clock import build_scheduler, describe_schedule, load_schedule, run_clock
-from jobs.matching import DEFAULT_TIME_LIMIT_S, RunOutcome, run_match
+from jobs.matching import RunOutcome, run_match
 from jobs.runlock import RunInProgress
 from matcher.rules import Tier
+from models.settings import SOLVER_TIME_LIMIT_KEY
 
 from .extensions import get_db
 
@@ -52,12 +53,12 @@ def describe(outcome: RunOutcome) -> list[str]:
     "--time-limit",
     "time_limit_s",
     type=click.FloatRange(min=1),
-    default=DEFAULT_TIME_LIMIT_S,
-    show_default=True,
-    help="Seconds the solver may take before returning its best assignment.",
+    default=None,
+    help="Seconds the solver may take before returning its best assignment "
+    f"[default: the {SOLVER_TIME_LIMIT_KEY} setting].",
 )
 @with_appcontext
-def match_command(as_of: datetime | None, dry_run: bool, time_limit_s: float) -> None:
+def match_command(as_of: datetime | None, dry_run: bool, time_limit_s: float | None) -> None:
     """Propose pairings of children without counsel with attorneys who have room."""
     run_date = as_of.date() if as_of else date.today()
     try:
