@@ -25,7 +25,7 @@ from models.entities import MatchRun, RunStatus, User
 from models.matching import SaveSummary, load_problem, save_result, tier_counts
 from models.settings import solver_time_limit_s
 
-from .runlock import MatchingLock
+from .runlock import DEFAULT_STALE_AFTER_S, MatchingLock
 
 log = logging.getLogger("counselmatch.match")
 
@@ -216,16 +216,17 @@ def run_match(
     started_by: User | None = None,
     dry_run: bool = False,
     time_limit_s: float | None = None,
+    lock_stale_s: float = DEFAULT_STALE_AFTER_S,
 ) -> RunOutcome:
     """Run the engine on the database as it is now, holding the run lock; a dry run saves
     nothing and needs no lock. Raises RunInProgress when another run holds the lock.
 
-    time_limit_s: None for the solver_time_limit_s setting.
+    time_limit_s: None for the solver_time_limit_s setting. lock_stale_s: see MatchingLock.
     """
     if dry_run:
         solved = solve_problem(database, None, as_of, time_limit_s)
         return RunOutcome(run_id=None, result=solved.result, baseline=solved.baseline, saved=None)
-    lock = MatchingLock(database)
+    lock = MatchingLock(database, stale_after_s=lock_stale_s)
     lock.acquire()
     try:
         run_id = start_run(database, as_of=as_of, trigger=trigger, started_by=started_by)
@@ -244,13 +245,14 @@ def start_run_in_background(
     trigger: str,
     started_by: User | None,
     time_limit_s: float | None = None,
+    lock_stale_s: float = DEFAULT_STALE_AFTER_S,
 ) -> int:
     """Take the lock and record the run now, then solve and save it in a thread; returns its id.
 
     Raises RunInProgress at once when another run holds the lock. The run's status, stage and
     heartbeat show its progress; a failure is recorded on the run. Arguments as for run_match.
     """
-    lock = MatchingLock(database)
+    lock = MatchingLock(database, stale_after_s=lock_stale_s)
     lock.acquire()
     try:
         run_id = start_run(database, as_of=as_of, trigger=trigger, started_by=started_by)

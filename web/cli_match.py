@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from jobs.clock import build_scheduler, describe_schedule, load_schedule, run_clock
@@ -68,6 +69,7 @@ def match_command(as_of: datetime | None, dry_run: bool, time_limit_s: float | N
             trigger="command",
             dry_run=dry_run,
             time_limit_s=time_limit_s,
+            lock_stale_s=current_app.config["LOCK_STALE_S"],
         )
     except RunInProgress as busy:
         click.echo(str(busy), err=True)
@@ -89,9 +91,10 @@ def scheduler_command(print_schedule: bool) -> None:
     Run exactly one (the `clock:` line of the Procfile); stop it with SIGTERM or Ctrl-C.
     """
     database = get_db()
+    lock_stale_s = current_app.config["LOCK_STALE_S"]
     if print_schedule:
-        scheduler = build_scheduler(database, load_schedule(database))
+        scheduler = build_scheduler(database, load_schedule(database), lock_stale_s=lock_stale_s)
         for line in describe_schedule(scheduler):
             click.echo(line)
         return
-    run_clock(database)
+    run_clock(database, lock_stale_s=lock_stale_s)
