@@ -26,7 +26,7 @@ from models.settings import get_setting
 from models.snapshots import take_daily_snapshot
 
 from .matching import run_match
-from .runlock import RunInProgress
+from .runlock import DEFAULT_STALE_AFTER_S, RunInProgress
 
 log = logging.getLogger("counselmatch.clock")
 
@@ -66,11 +66,13 @@ def load_schedule(database: Database) -> Schedule:
     )
 
 
-def nightly_match(database: Database, timezone: str) -> None:
+def nightly_match(
+    database: Database, timezone: str, lock_stale_s: float = DEFAULT_STALE_AFTER_S
+) -> None:
     """The nightly job: one run as of today in the organisation's zone."""
     as_of = datetime.now(ZoneInfo(timezone)).date()
     try:
-        outcome = run_match(database, as_of=as_of, trigger="schedule")
+        outcome = run_match(database, as_of=as_of, trigger="schedule", lock_stale_s=lock_stale_s)
     except RunInProgress as busy:
         log.warning("nightly match skipped: %s", busy)
         return
@@ -107,8 +109,11 @@ def build_scheduler(
     schedule: Schedule,
     scheduler_class: type[BaseScheduler] = BlockingScheduler,
     now: datetime | None = None,
+    *,
+    lock_stale_s: float = DEFAULT_STALE_AFTER_S,
 ) -> BaseScheduler:
-    """The scheduler with its jobs: stable ids, one instance at a time, missed runs coalesced."""
+    """The scheduler with its jobs: stable ids, one instance at a time, missed runs coalesced;
+    lock_stale_s: see MatchingLock."""
     scheduler = scheduler_class(timezone=ZoneInfo(schedule.timezone))
     common: dict[str, Any] = {
         "replace_existing": True,
@@ -118,8 +123,9 @@ def build_scheduler(
         "args": [database, schedule.timezone],
     }
     match_trigger = schedule.trigger(schedule.nightly_match)
+    match_options = {**common, "kwargs": {"lock_stale_s": lock_stale_s}}
     scheduler.add_job(
-        nightly_match, match_trigger, id=NIGHTLY_MATCH_JOB, name="Nightly match", **common
+        nightly_match, match_trigger, id=NIGHTLY_MATCH_JOB, name="Nightly match", **match_options
     )
     scheduler.add_job(
         report_snapshot,
@@ -136,7 +142,9 @@ def build_scheduler(
     if missed is not None:
         # The clock was down at the scheduled time: run now rather than skip a night.
         log.warning("nightly match of %s was missed; running it now", missed.isoformat())
-        scheduler.add_job(nightly_match, id=CATCH_UP_JOB, name="Missed nightly match", **common)
+        scheduler.add_job(
+            nightly_match, id=CATCH_UP_JOB, name="Missed nightly match", **match_options
+        )
     return scheduler
 
 
@@ -157,10 +165,10 @@ def describe_schedule(scheduler: BaseScheduler, count: int = 3) -> list[str]:
     return lines
 
 
-def run_clock(database: Database) -> None:
+def run_clock(database: Database, *, lock_stale_s: float = DEFAULT_STALE_AFTER_S) -> None:
     """Run the schedule until SIGTERM or SIGINT; a run cut short is recorded as failed later."""
     schedule = load_schedule(database)
-    scheduler = build_scheduler(database, schedule)
+    scheduler = build_scheduler(database, schedule, lock_stale_s=lock_stale_s)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("clock stopping on %s", signal.Signals(signum).name)

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,14 +21,23 @@ from matcher.solve import solve
 from models import audit
 from models.base import utcnow
 from models.db import Database
-from models.entities import MatchRun, RunStatus, User
 from models.engine_adapter import SaveSummary, load_problem, save_result, tier_counts
+from models.entities import MatchRun, RunStatus, User
+from models.settings import solver_time_limit_s
 
-from .runlock import MatchingLock
+from .runlock import DEFAULT_STALE_AFTER_S, MatchingLock
 
 log = logging.getLogger("counselmatch.match")
 
-DEFAULT_TIME_LIMIT_S = 120.0
+
+@dataclass(frozen=True)
+class SolvedRun:
+    """A run solved but not yet saved: the engine's result, the greedy baseline's, and the
+    seconds each stage took so far."""
+
+    result: MatchResult
+    baseline: MatchResult
+    timings_s: Mapping[str, float]
 
 
 @dataclass(frozen=True)
@@ -76,11 +86,15 @@ def fail_run(database: Database, run_id: int, error: str) -> None:
 
 
 def solve_problem(
-    database: Database, run_id: int | None, as_of: date, time_limit_s: float
-) -> tuple[MatchResult, MatchResult, dict[str, float]]:
+    database: Database, run_id: int | None, as_of: date, time_limit_s: float | None = None
+) -> SolvedRun:
+    """Load the problem as of `as_of`, solve it within `time_limit_s` (None: the
+    solver_time_limit_s setting) and run the greedy baseline on it."""
     started = time.perf_counter()
     with database.session() as session, session.begin():
         problem = load_problem(session, as_of)
+        if time_limit_s is None:
+            time_limit_s = solver_time_limit_s(session)
     load_s = time.perf_counter() - started
     _log_stage(
         run_id,
@@ -106,7 +120,7 @@ def solve_problem(
     baseline_s = time.perf_counter() - baseline_started
     _log_stage(run_id, "baseline", proposals=len(baseline.proposals), seconds=f"{baseline_s:.2f}")
     timings = {"load": load_s, **dict(result.timings_s), "baseline": baseline_s}
-    return result, baseline, timings
+    return SolvedRun(result=result, baseline=baseline, timings_s=timings)
 
 
 def set_stage(database: Database, run_id: int | None, stage: str | None) -> None:
@@ -120,11 +134,11 @@ def set_stage(database: Database, run_id: int | None, stage: str | None) -> None
 def save_run(
     database: Database,
     run_id: int,
-    solved: tuple[MatchResult, MatchResult, dict[str, float]],
+    solved: SolvedRun,
     actor: User | str,
 ) -> SaveSummary:
     """Write a solved run's proposals and statistics in one transaction."""
-    result, baseline, timings = solved
+    result, baseline, timings = solved.result, solved.baseline, dict(solved.timings_s)
     set_stage(database, run_id, "saving")
     save_started = time.perf_counter()
     with database.session() as session, session.begin():
@@ -174,13 +188,15 @@ def execute_run(
     *,
     as_of: date,
     actor: User | str,
-    time_limit_s: float,
+    time_limit_s: float | None = None,
 ) -> RunOutcome:
     """Solve and save a recorded run; on any error record it failed and re-raise."""
     try:
         solved = solve_problem(database, run_id, as_of, time_limit_s)
         saved = save_run(database, run_id, solved, actor)
-        return RunOutcome(run_id=run_id, result=solved[0], baseline=solved[1], saved=saved)
+        return RunOutcome(
+            run_id=run_id, result=solved.result, baseline=solved.baseline, saved=saved
+        )
     except BaseException as error:
         # The error names the failing stage and type; it never includes row data.
         fail_run(
@@ -199,14 +215,18 @@ def run_match(
     trigger: str,
     started_by: User | None = None,
     dry_run: bool = False,
-    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    time_limit_s: float | None = None,
+    lock_stale_s: float = DEFAULT_STALE_AFTER_S,
 ) -> RunOutcome:
     """Run the engine on the database as it is now, holding the run lock; a dry run saves
-    nothing and needs no lock. Raises RunInProgress when another run holds the lock."""
+    nothing and needs no lock. Raises RunInProgress when another run holds the lock.
+
+    time_limit_s: None for the solver_time_limit_s setting. lock_stale_s: see MatchingLock.
+    """
     if dry_run:
-        result, baseline, _ = solve_problem(database, None, as_of, time_limit_s)
-        return RunOutcome(run_id=None, result=result, baseline=baseline, saved=None)
-    lock = MatchingLock(database)
+        solved = solve_problem(database, None, as_of, time_limit_s)
+        return RunOutcome(run_id=None, result=solved.result, baseline=solved.baseline, saved=None)
+    lock = MatchingLock(database, stale_after_s=lock_stale_s)
     lock.acquire()
     try:
         run_id = start_run(database, as_of=as_of, trigger=trigger, started_by=started_by)
@@ -224,14 +244,15 @@ def start_run_in_background(
     as_of: date,
     trigger: str,
     started_by: User | None,
-    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    time_limit_s: float | None = None,
+    lock_stale_s: float = DEFAULT_STALE_AFTER_S,
 ) -> int:
     """Take the lock and record the run now, then solve and save it in a thread; returns its id.
 
     Raises RunInProgress at once when another run holds the lock. The run's status, stage and
-    heartbeat show its progress; a failure is recorded on the run.
+    heartbeat show its progress; a failure is recorded on the run. Arguments as for run_match.
     """
-    lock = MatchingLock(database)
+    lock = MatchingLock(database, stale_after_s=lock_stale_s)
     lock.acquire()
     try:
         run_id = start_run(database, as_of=as_of, trigger=trigger, started_by=started_by)

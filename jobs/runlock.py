@@ -31,7 +31,9 @@ LOCK_NAME = "matching"
 ADVISORY_KEY = 0x436F756E73656C  # "Counsel"
 HEARTBEAT_EVERY_S = 5.0
 RECORDING_WAIT_STEPS = 50  # x 0.1 s
-STALE_AFTER_S = float(os.environ.get("COUNSELMATCH_LOCK_STALE_S", "60"))
+# A SQLite lock row whose heartbeat is older than this is taken over. Operators set it with
+# COUNSELMATCH_LOCK_STALE_S, which the configuration (web.config) reads and the callers pass in.
+DEFAULT_STALE_AFTER_S = 60.0
 
 
 class RunInProgress(Exception):
@@ -66,7 +68,7 @@ def _holder_is_gone(holder: str) -> bool:
 class MatchingLock:
     """Held for the length of one run: acquire(), attach(run_id), release()."""
 
-    def __init__(self, database: Database, *, stale_after_s: float = STALE_AFTER_S) -> None:
+    def __init__(self, database: Database, *, stale_after_s: float = DEFAULT_STALE_AFTER_S) -> None:
         self.database = database
         self.stale_after_s = stale_after_s
         self.holder = this_process()

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 Choices = list[list[tuple[int, "cp_model.IntVar"]]]
 Terms = list[tuple[int, "cp_model.IntVar"]]
+# attorney -> (places per choice, variable, largest value) for every choice that may go there
+Uses = dict[int, list[tuple[int, "cp_model.IntVar", int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,15 @@ class Entity:
 class ExactSolution:
     placements: tuple[tuple[int, ...], ...]  # per entity, as Entity.placement
     proven: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Variables:
+    """The model's variables, to read a solution from and to hint one into."""
+
+    choices: Choices  # per entity: (attorney, places handed to it)
+    slots: dict[int, list[cp_model.IntVar]]  # per attorney: one step per place, filled in order
+    entities: Sequence[Entity]
 
 
 def group_entity(inst: Instance, members: Sequence[int]) -> Entity:
@@ -127,9 +138,25 @@ def solve_exact(
     from ortools.sat.python import cp_model  # noqa: F811
 
     model = cp_model.CpModel()
+    choices, uses, fit_terms, tier_terms = _add_choices(model, inst, entities, capacity)
+    slots, load_terms = _add_places(model, inst, uses, capacity, load_before)
+    current = [entity.placement(start) for entity in entities]
+    placements, proven = _maximise_in_stages(
+        model,
+        _stages(tier_terms, fit_terms + load_terms),
+        _Variables(choices, slots, entities),
+        current,
+        deadline,
+    )
+    return ExactSolution(tuple(tuple(p) for p in placements), proven)
+
+
+def _add_choices(
+    model: cp_model.CpModel, inst: Instance, entities: Sequence[Entity], capacity: IntArray
+) -> tuple[Choices, Uses, Terms, dict[Tier, Terms]]:
+    """One variable per entity and attorney with room: how many choices go there (at most all)."""
     choices: Choices = []
-    # attorney -> (places per unit, variable, largest value)
-    per_attorney: dict[int, list[tuple[int, cp_model.IntVar, int]]] = {}
+    uses: Uses = {}
     fit_terms: Terms = []
     tier_terms: dict[Tier, Terms] = {tier: [] for tier in Tier}
     for e, entity in enumerate(entities):
@@ -143,7 +170,7 @@ def solve_exact(
             most = min(room, entity.most_choices)
             var = model.new_int_var(0, most, f"x{e}_{attorney}")
             options.append((attorney, var))
-            per_attorney.setdefault(attorney, []).append((size, var, most))
+            uses.setdefault(attorney, []).append((size, var, most))
             fit_terms.append((fit, var))
             for tier in Tier:
                 if tiers[tier]:
@@ -152,31 +179,58 @@ def solve_exact(
         if len(options) > 1:
             model.add(sum(var for _, var in options) <= entity.most_choices)
         choices.append(options)
+    return choices, uses, fit_terms, tier_terms
 
+
+def _add_places(
+    model: cp_model.CpModel,
+    inst: Instance,
+    uses: Uses,
+    capacity: IntArray,
+    load_before: IntArray,
+) -> tuple[dict[int, list[cp_model.IntVar]], Terms]:
+    """Each attorney's capacity, and (with a load cost) one step per place at a rising cost."""
     slots: dict[int, list[cp_model.IntVar]] = {}
-    for attorney, uses in sorted(per_attorney.items()):
-        demand = sum(size * var for size, var, _ in uses)
+    load_terms: Terms = []
+    for attorney, attorney_uses in sorted(uses.items()):
+        demand = sum(size * var for size, var, _ in attorney_uses)
         if inst.load_units_per_case == 0:
             model.add(demand <= int(capacity[attorney]))
             continue
         # The k-th place costs more than the one before, filled in order: the same convex load
         # cost as the flow's parallel arcs.
-        places = min(int(capacity[attorney]), sum(size * most for size, _, most in uses))
+        places = min(int(capacity[attorney]), sum(size * most for size, _, most in attorney_uses))
         steps = [model.new_bool_var(f"z{attorney}_{k}") for k in range(places)]
         model.add(sum(steps) == demand)
         for before, after in zip(steps, steps[1:], strict=False):
             model.add_implication(after, before)
         base = int(inst.current_load[attorney] + load_before[attorney])
         for k, step in enumerate(steps):
-            fit_terms.append((-inst.load_units_per_case * (base + k), step))
+            load_terms.append((-inst.load_units_per_case * (base + k), step))
         slots[attorney] = steps
+    return slots, load_terms
 
-    current = [entity.placement(start) for entity in entities]
-    proven = True
+
+def _stages(tier_terms: dict[Tier, Terms], fit_terms: Terms) -> list[tuple[Tier | None, Terms]]:
+    """The objectives in strict order: each tier that has children here, then the fit."""
     stages: list[tuple[Tier | None, Terms]] = [
         (tier, tier_terms[tier]) for tier in Tier if tier_terms[tier]
     ]
     stages.append((None, fit_terms))
+    return stages
+
+
+def _maximise_in_stages(
+    model: cp_model.CpModel,
+    stages: Sequence[tuple[Tier | None, Terms]],
+    variables: _Variables,
+    current: list[list[int]],
+    deadline: float,
+) -> tuple[list[list[int]], bool]:
+    """Each stage maximised in turn from `current`, keeping what each tier won; and if proven."""
+    from ortools.sat.python import cp_model  # noqa: F811
+
+    proven = True
     solver = cp_model.CpSolver()
     # One worker keeps the search deterministic (same data, same answer); these models are small
     # and a single worker proves them fastest here.
@@ -188,7 +242,7 @@ def solve_exact(
             break
         expression = sum(coefficient * var for coefficient, var in terms)
         model.maximize(expression)
-        values = _values(choices, slots, entities, current)
+        values = _values(variables, current)
         _hint(model, values)
         solver.parameters.max_time_in_seconds = remaining
         status = solver.solve(model)
@@ -197,7 +251,8 @@ def solve_exact(
         # The objective value comes back as a float: round before comparing.
         if found and round(solver.objective_value) >= start_value:
             current = [
-                [a for a, var in options for _ in range(solver.value(var))] for options in choices
+                [a for a, var in options for _ in range(solver.value(var))]
+                for options in variables.choices
             ]
             value = round(solver.objective_value)
             proven = proven and status == cp_model.OPTIMAL
@@ -208,23 +263,22 @@ def solve_exact(
         if stage_tier is not None:
             # Later stages may not give back what this one won.
             model.add(expression >= value)
-    return ExactSolution(tuple(tuple(p) for p in current), proven)
+    return current, proven
 
 
 def _values(
-    choices: Choices,
-    slots: dict[int, list[cp_model.IntVar]],
-    entities: Sequence[Entity],
-    current: Sequence[Sequence[int]],
+    variables: _Variables, current: Sequence[Sequence[int]]
 ) -> list[tuple[cp_model.IntVar, int]]:
     """Every variable's value in the current solution."""
     values: list[tuple[cp_model.IntVar, int]] = []
     taken: dict[int, int] = {}
-    for entity, options, placement in zip(entities, choices, current, strict=True):
+    for entity, options, placement in zip(
+        variables.entities, variables.choices, current, strict=True
+    ):
         values += [(var, placement.count(attorney)) for attorney, var in options]
         for attorney in placement:
             taken[attorney] = taken.get(attorney, 0) + entity.places_per_choice
-    for attorney, steps in slots.items():
+    for attorney, steps in variables.slots.items():
         values += [(step, int(k < taken.get(attorney, 0))) for k, step in enumerate(steps)]
     return values
 

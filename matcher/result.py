@@ -10,10 +10,11 @@ from .rules import Tier
 
 
 class SolveStatus(StrEnum):
+    """How good the assignment is known to be. There is no "infeasible": leaving every child
+    unmatched is always a valid assignment; an engine failure raises instead of returning."""
+
     OPTIMAL = "optimal"  # proven: no assignment is better in the strict tier order, then fit
     FEASIBLE = "feasible"  # a valid assignment; `bound` and `gap` say how far it may be from best
-    INFEASIBLE = "infeasible"
-    ERROR = "error"
 
 
 class UnmatchedReason(StrEnum):

@@ -46,12 +46,15 @@ SEARCH_MAX_ARCS = 50_000
 SEARCH_MAX_NODES = 10
 # Best common attorneys (by fit) offered to each split sibling group in the repair.
 REPAIR_ATTORNEYS_PER_GROUP = 3
+# Seconds solve() may take when not told; the application always passes its own (the
+# solver_time_limit_s setting, whose default this is).
+DEFAULT_TIME_LIMIT_S = 120.0
 
 
 def solve(
     problem: MatchProblem,
     *,
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     full_model_max_pairs: int = FULL_MODEL_MAX_PAIRS,
     branch_and_bound: bool = True,
 ) -> MatchResult:

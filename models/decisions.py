@@ -4,12 +4,12 @@ Pure database logic in the caller's transaction (`with session.begin():`); every
 recorded as a `MatchEvent` (who, when, why) and in the audit trail, whose details never hold child
 names, A-numbers or free text.
 
-Confirming re-checks the pair at that moment with the engine's own rules (`matcher.eligibility`,
-fed by `models.engine_adapter.load_child_problem`), so a proposal made last night cannot over-fill an
-attorney, or reach a child whose language was corrected since. Two coordinators confirming the
-last slot of one attorney at once are serialised by a lock taken before anything is read:
-exactly one succeeds, the other is told why not. A refused decision raises `DecisionRefused`
-before changing anything, so the caller's transaction changes nothing.
+Confirming re-checks the pair at that moment with the engine's own rules (`matcher.eligibility`, fed
+by `models.engine_adapter.load_child_problem`), so a proposal made last night cannot over-fill an
+attorney, or reach a child whose language was corrected since. Two coordinators confirming the last
+slot of one attorney at once are serialised by a lock taken before anything is read: exactly one
+succeeds, the other is told why not. A refused decision raises `DecisionRefused` before changing
+anything, so the caller's transaction changes nothing.
 
 Siblings go to one attorney together or not at all (DESIGN.md), so a decision on a child of a
 sibling group acts on the group: confirming or rejecting one sibling's proposal does the same to
@@ -35,6 +35,7 @@ from matcher.rules import ExpertiseLevel, tier_for
 from . import audit
 from .base import utcnow
 from .capacity import CAPACITY_HOLDING_STATUSES, attorney_load
+from .engine_adapter import REFUSED_STATUSES, child_is_spoken_for, load_child_problem
 from .entities import (
     Attorney,
     CaseStatus,
@@ -46,7 +47,6 @@ from .entities import (
     MatchStatus,
     User,
 )
-from .engine_adapter import REFUSED_STATUSES, child_is_spoken_for, load_child_problem
 
 # Why a coordinator rejects a proposal: code -> label. "other" needs a note.
 REJECTION_REASONS: dict[str, str] = {

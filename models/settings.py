@@ -9,11 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.problem import MatchSettings
+from matcher.solve import DEFAULT_TIME_LIMIT_S
 
 from .entities import Language, Setting
 
 MATCH_WEIGHTS_KEY = "match.weights"
 MENTORED_FOR_DETAINED_KEY = "match.mentored_for_detained"
+# Seconds a run's solver may take before returning its best assignment so far.
+SOLVER_TIME_LIMIT_KEY = "match.solver_time_limit_s"
 
 # The weights an admin may change: every number of MatchSettings.
 WEIGHT_NAMES = tuple(
@@ -52,3 +55,14 @@ def load_match_settings(session: Session) -> MatchSettings:
         interpreter_languages=interpreter_languages(session),
         mentored_for_detained=bool(get_setting(session, MENTORED_FOR_DETAINED_KEY, False)),
     )
+
+
+def solver_time_limit_s(session: Session) -> float:
+    """The seconds every run (nightly, command line, Run now) gives the solver by default."""
+    value = get_setting(session, SOLVER_TIME_LIMIT_KEY, DEFAULT_TIME_LIMIT_S)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(
+            f"The {SOLVER_TIME_LIMIT_KEY} setting is {value!r}: set it to a positive number of "
+            f"seconds (default {DEFAULT_TIME_LIMIT_S:g})."
+        )
+    return float(value)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from jobs.clock import build_scheduler, describe_schedule, load_schedule, run_clock
-from jobs.matching import DEFAULT_TIME_LIMIT_S, RunOutcome, run_match
+from jobs.matching import RunOutcome, run_match
 from jobs.runlock import RunInProgress
 from matcher.rules import Tier
+from models.settings import SOLVER_TIME_LIMIT_KEY
 
 from .extensions import get_db
 
@@ -52,12 +54,12 @@ def describe(outcome: RunOutcome) -> list[str]:
     "--time-limit",
     "time_limit_s",
     type=click.FloatRange(min=1),
-    default=DEFAULT_TIME_LIMIT_S,
-    show_default=True,
-    help="Seconds the solver may take before returning its best assignment.",
+    default=None,
+    help="Seconds the solver may take before returning its best assignment "
+    f"[default: the {SOLVER_TIME_LIMIT_KEY} setting].",
 )
 @with_appcontext
-def match_command(as_of: datetime | None, dry_run: bool, time_limit_s: float) -> None:
+def match_command(as_of: datetime | None, dry_run: bool, time_limit_s: float | None) -> None:
     """Propose pairings of children without counsel with attorneys who have room."""
     run_date = as_of.date() if as_of else date.today()
     try:
@@ -67,6 +69,7 @@ def match_command(as_of: datetime | None, dry_run: bool, time_limit_s: float) ->
             trigger="command",
             dry_run=dry_run,
             time_limit_s=time_limit_s,
+            lock_stale_s=current_app.config["LOCK_STALE_S"],
         )
     except RunInProgress as busy:
         click.echo(str(busy), err=True)
@@ -88,9 +91,10 @@ def scheduler_command(print_schedule: bool) -> None:
     Run exactly one (the `clock:` line of the Procfile); stop it with SIGTERM or Ctrl-C.
     """
     database = get_db()
+    lock_stale_s = current_app.config["LOCK_STALE_S"]
     if print_schedule:
-        scheduler = build_scheduler(database, load_schedule(database))
+        scheduler = build_scheduler(database, load_schedule(database), lock_stale_s=lock_stale_s)
         for line in describe_schedule(scheduler):
             click.echo(line)
         return
-    run_clock(database)
+    run_clock(database, lock_stale_s=lock_stale_s)

@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from jobs.runlock import DEFAULT_STALE_AFTER_S
+
 ENVIRONMENTS = ("production", "development", "testing")
 
 
@@ -15,7 +17,8 @@ class ConfigError(RuntimeError):
 
 
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Settings for one app: COUNSELMATCH_ENV, SECRET_KEY, DATABASE_URL (see README)."""
+    """Settings for one app: COUNSELMATCH_ENV, SECRET_KEY, DATABASE_URL,
+    COUNSELMATCH_LOCK_STALE_S (see README)."""
     overrides = overrides or {}
     env = overrides.get("ENV_NAME") or os.environ.get("COUNSELMATCH_ENV", "production")
     if env not in ENVIRONMENTS:
@@ -42,6 +45,22 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
         "PAGE_SIZE": 50,
+        # Every process (web, clock, command line) builds its app, so runs take the lock with this.
+        "LOCK_STALE_S": _positive_seconds("COUNSELMATCH_LOCK_STALE_S", DEFAULT_STALE_AFTER_S),
     }
     config.update(overrides)
     return config
+
+
+def _positive_seconds(variable: str, default: float) -> float:
+    """A number of seconds from the environment, or `default` when the variable is not set."""
+    written = os.environ.get(variable)
+    if written is None:
+        return default
+    try:
+        seconds = float(written)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise ConfigError(f"{variable}={written!r}: use a positive number of seconds, such as 60.")
+    return seconds

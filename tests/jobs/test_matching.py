@@ -7,14 +7,21 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+import jobs.matching
 from fixtures.demo import csv_text, generate
+from jobs.clock import nightly_match
 from jobs.matching import run_match
 from matcher.rules import Tier
+from matcher.solve import DEFAULT_TIME_LIMIT_S
 from models import Child, Match, MatchRun, MatchStatus, RunStatus, UnmatchedChild
 from models.csv_formats import CsvKind
-from models.imports import import_csv
 from models.engine_adapter import load_problem
-from models.settings import MATCH_WEIGHTS_KEY, put_setting
+from models.imports import import_csv
+from models.settings import (
+    MATCH_WEIGHTS_KEY,
+    SOLVER_TIME_LIMIT_KEY,
+    put_setting,
+)
 from tests.matcher.oracle import check_rules
 from web.cli import cli
 
@@ -32,6 +39,19 @@ def demo_db(db):
         ):
             import_csv(session, kind, csv_text(kind, rows).encode(), actor="test")
     return db
+
+
+def spy_on_time_limits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The time limit of every solve a run makes from now on, in order."""
+    used: list[float] = []
+    real_solve = jobs.matching.solve
+
+    def solve(problem, *, time_limit_s):
+        used.append(time_limit_s)
+        return real_solve(problem, time_limit_s=time_limit_s)
+
+    monkeypatch.setattr(jobs.matching, "solve", solve)
+    return used
 
 
 def _matches(db, **where):
@@ -159,3 +179,37 @@ def test_run_logs_are_one_line_per_stage_and_name_no_child(demo_db, caplog):
     for first_name, last_name, a_number in people:
         assert f"{first_name} {last_name}" not in everything
         assert a_number is None or a_number not in everything
+
+
+def test_the_nightly_job_and_the_command_give_the_solver_the_time_limit_setting(
+    demo_db, runner, monkeypatch
+):
+    time_limits = spy_on_time_limits(monkeypatch)
+    nightly_match(demo_db, "America/New_York")
+    with demo_db.session() as session, session.begin():
+        put_setting(session, SOLVER_TIME_LIMIT_KEY, 7.5)
+
+    nightly_match(demo_db, "America/New_York")
+    setting = runner.invoke(cli, ["match", "--as-of", "2026-11-27", "--dry-run"])
+    given = runner.invoke(
+        cli, ["match", "--as-of", "2026-11-27", "--dry-run", "--time-limit", "30"]
+    )
+
+    assert setting.exit_code == 0 and given.exit_code == 0, setting.output + given.output
+    assert time_limits == [DEFAULT_TIME_LIMIT_S, 7.5, 7.5, 30.0]
+    with demo_db.session() as session:
+        statuses = session.scalars(select(MatchRun.status).order_by(MatchRun.id)).all()
+    assert statuses == [RunStatus.SUCCEEDED, RunStatus.SUCCEEDED]
+
+
+@pytest.mark.parametrize("stored", [0, -5, "2 minutes", True])
+def test_a_time_limit_setting_that_is_not_a_positive_number_fails_the_run_saying_so(db, stored):
+    with db.session() as session, session.begin():
+        put_setting(session, SOLVER_TIME_LIMIT_KEY, stored)
+
+    with pytest.raises(ValueError, match=f"The {SOLVER_TIME_LIMIT_KEY} setting is"):
+        run_match(db, as_of=AS_OF, trigger="command")
+
+    with db.session() as session:
+        failed = session.scalars(select(MatchRun)).one()
+    assert failed.status == RunStatus.FAILED and "positive number of seconds" in failed.error

@@ -7,17 +7,21 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from fixtures import factories as f
 from fixtures.demo import csv_text, generate
 from jobs.matching import run_match, save_run, solve_problem, start_run
-from jobs.runlock import MatchingLock, RunInProgress
+from jobs.runlock import LOCK_NAME, MatchingLock, RunInProgress
 from models import Match, MatchRun, MatchStatus, RunLock, RunStatus
+from models.base import utcnow
 from models.csv_formats import DATA_KINDS
 from models.imports import import_csv
+from web import create_app
+from web.cli import cli
 
 AS_OF = date(2026, 11, 27)
 
@@ -145,3 +149,36 @@ def test_a_confirmation_taken_while_the_run_solves_survives_the_save(small_db):
         new_children = session.scalars(select(Match.child_id).where(Match.run_id == run_id)).all()
     assert child_id not in new_children
     assert saved.proposed == len(new_children)
+
+
+def test_the_command_takes_over_a_lock_whose_heartbeat_is_older_than_the_configured_staleness(
+    factories, db, monkeypatch
+):
+    """On SQLite the staleness decides; PostgreSQL's advisory lock ignores a left-over row."""
+    f.ChildFactory()
+    f.AttorneyFactory()
+    factories.commit()
+    stopped = utcnow() - timedelta(seconds=30)
+    with db.engine.begin() as connection:
+        connection.execute(
+            insert(RunLock).values(
+                name=LOCK_NAME, holder="elsewhere:1", acquired_at=stopped, heartbeat_at=stopped
+            )
+        )
+    monkeypatch.delenv("COUNSELMATCH_LOCK_STALE_S", raising=False)
+    testing = {"ENV_NAME": "testing", "DATABASE_URL": db.url}
+    default_app, impatient_app = create_app(testing), create_app({**testing, "LOCK_STALE_S": 10})
+    try:
+        refused = default_app.test_cli_runner().invoke(cli, ["match"])
+        taken_over = impatient_app.test_cli_runner().invoke(cli, ["match"])
+    finally:
+        for app in (default_app, impatient_app):
+            app.extensions["counselmatch_db"].dispose()
+
+    assert taken_over.exit_code == 0, taken_over.output
+    if db.engine.dialect.name == "postgresql":  # the server frees a dead holder's lock itself
+        assert refused.exit_code == 0, refused.output
+        assert [run.status for run in _runs(db)] == [RunStatus.SUCCEEDED] * 2
+    else:
+        assert refused.exit_code == 1, refused.output  # 30 s is not stale by the default 60 s
+        assert [run.status for run in _runs(db)] == [RunStatus.SUCCEEDED]

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from web import create_app
-from web.config import ConfigError
+from web.config import ConfigError, load_config
 
 
 def test_404_page(client):
@@ -59,6 +59,18 @@ def test_production_is_the_default_environment(db, monkeypatch):
 def test_unknown_environment_is_refused(db):
     with pytest.raises(ConfigError, match="use one of production, development, testing"):
         create_app({"ENV_NAME": "staging", "DATABASE_URL": db.url})
+
+
+def test_lock_staleness_comes_from_the_environment(monkeypatch):
+    testing = {"ENV_NAME": "testing", "DATABASE_URL": "sqlite://"}
+    monkeypatch.delenv("COUNSELMATCH_LOCK_STALE_S", raising=False)
+    assert load_config("instance", testing)["LOCK_STALE_S"] == 60.0
+    monkeypatch.setenv("COUNSELMATCH_LOCK_STALE_S", "15")
+    assert load_config("instance", testing)["LOCK_STALE_S"] == 15.0
+    for written in ("soon", "0", "-1", "nan"):
+        monkeypatch.setenv("COUNSELMATCH_LOCK_STALE_S", written)
+        with pytest.raises(ConfigError, match="COUNSELMATCH_LOCK_STALE_S=.*positive number"):
+            load_config("instance", testing)
 
 
 def test_production_sends_secure_cookies_and_hsts(db):

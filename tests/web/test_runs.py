@@ -14,6 +14,8 @@ from fixtures import factories as f
 from jobs.runlock import MatchingLock
 from models.base import utcnow
 from models.entities import AuditEvent, Match, MatchRun, MatchStatus, Role, RunStatus
+from models.settings import SOLVER_TIME_LIMIT_KEY, put_setting
+from tests.jobs.test_matching import spy_on_time_limits
 
 from .conftest import csrf_token, shown_counts
 from .test_unmatched import places_shown
@@ -302,6 +304,25 @@ def test_run_now_runs_the_engine_in_the_background(client, signed_in, factories,
     ]
     assert waiting.id not in {m.child_id for m in proposals}
     assert mam.id not in {m.child_id for m in proposals}
+
+
+def test_run_now_gives_the_solver_the_time_limit_setting(
+    client, signed_in, factories, db, monkeypatch
+):
+    signed_in(Role.COORDINATOR)
+    f.ChildFactory()
+    f.AttorneyFactory()
+    put_setting(factories, SOLVER_TIME_LIMIT_KEY, 9)
+    factories.commit()
+    time_limits = spy_on_time_limits(monkeypatch)
+
+    response = client.post("/runs", data={"csrf_token": csrf_token(client.get("/runs"))})
+
+    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    _wait_for_the_background_run(run_id)
+    assert time_limits == [9.0]
+    with db.session() as session:
+        assert session.get_one(MatchRun, run_id).status == RunStatus.SUCCEEDED
 
 
 def test_run_now_while_a_run_holds_the_lock_is_refused(client, signed_in, factories, db):

@@ -21,6 +21,7 @@ from matcher.eligibility import COURT_NONE, Instance
 from matcher.explain import CASE_TYPE_NAMES
 from matcher.result import FILTER_COUNTS, UnmatchedReason
 from matcher.rules import ExpertiseLevel, Tier
+from models.engine_adapter import CHANGED_WHILE_SOLVING, load_children_problem
 from models.entities import (
     Attorney,
     Child,
@@ -30,7 +31,6 @@ from models.entities import (
     MatchStatus,
     UnmatchedChild,
 )
-from models.engine_adapter import CHANGED_WHILE_SOLVING, load_children_problem
 
 REASON_LABELS: dict[str, str] = {
     UnmatchedReason.NO_ATTORNEY_FOR_COURT: "No attorney serves the court",

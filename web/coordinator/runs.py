@@ -104,7 +104,11 @@ def run_now() -> Response:
     session = get_session()
     try:
         run_id = start_run_in_background(
-            get_db(), as_of=date.today(), trigger="web", started_by=user
+            get_db(),
+            as_of=date.today(),
+            trigger="web",
+            started_by=user,
+            lock_stale_s=current_app.config["LOCK_STALE_S"],
         )
     except RunInProgress as busy:
         with session.begin():
