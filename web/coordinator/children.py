@@ -11,15 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from models.decisions import (
-    DecisionRefused,
-    EligibleAttorney,
-    check_pair,
-    check_pairs,
-    correct_languages,
-    eligible_attorneys,
-    manual_match,
-)
+from models.decisions import DecisionRefused, correct_languages, manual_match
 from models.entities import (
     Attorney,
     AuditEvent,
@@ -34,6 +26,7 @@ from models.entities import (
     UnmatchedChild,
     User,
 )
+from models.pair_checks import EligibleAttorney, check_pair, check_pairs, eligible_attorneys
 from models.queries import CAPACITY_HOLDING_STATUSES, latest_succeeded_run, tier_expression
 from models.reference import language_catalogue
 
