@@ -20,6 +20,7 @@ from .rules import (
     CaseType,
     ExpertiseLevel,
     LanguageLevel,
+    PairRule,
     Tier,
     age_on,
     tier_for,
@@ -321,20 +322,62 @@ class Instance:
             self.group_of[members] = len(self.groups)
             self.groups.append(np.array(members, dtype=np.int32))
 
-    def _index_exclusions(self) -> None:
-        excluded: dict[int, set[int]] = {}
-        for child_id, attorney_id in self.problem.conflicts | self.problem.refused:
+    def _by_child(self, pairs: frozenset[tuple[int, int]]) -> dict[int, IndexArray]:
+        """(child id, attorney id) pairs as child index -> attorney indices, ascending."""
+        found: dict[int, set[int]] = {}
+        for child_id, attorney_id in pairs:
             ci = self.child_index.get(child_id)
             ai = self.attorney_index.get(attorney_id)
             if ci is not None and ai is not None:
-                excluded.setdefault(ci, set()).add(ai)
-        # child index -> attorney indices it may never be paired with (rule 5)
-        self.excluded: dict[int, IndexArray] = {
-            ci: np.array(sorted(ais), dtype=np.int32) for ci, ais in sorted(excluded.items())
-        }
+                found.setdefault(ci, set()).add(ai)
+        return {ci: np.array(sorted(ais), dtype=np.int32) for ci, ais in sorted(found.items())}
+
+    def _index_exclusions(self) -> None:
+        problem = self.problem
+        # child index -> attorney indices it may never be paired with (rule 5), and why
+        self.conflicted: dict[int, IndexArray] = self._by_child(problem.conflicts)
+        self.refused: dict[int, IndexArray] = self._by_child(problem.refused)
+        self.excluded: dict[int, IndexArray] = self._by_child(problem.conflicts | problem.refused)
 
     def tier_of(self, child: int) -> Tier:
         return Tier(int(self.tier[child]))
+
+    # -- the rules one by one ---------------------------------------------------------------
+
+    def class_passes(self, klass: ChildClass) -> dict[PairRule, BoolArray]:
+        """Which attorneys pass each rule for a child of the class, in rule order. Conflicts and
+        refusals are the child's own: everyone passes them here (see `child_passes`)."""
+        everyone = np.ones(len(self.attorneys), dtype=np.bool_)
+        by_rule = {
+            PairRule.COURT: self.court_mode[klass.court] != COURT_NONE,
+            PairRule.LANGUAGE: self.language_profile(klass.languages).ok,
+            PairRule.EXPERTISE: self.expertise_ok(klass.case_type, klass.detained),
+            PairRule.DETAINED: self.detained_ok(klass.detained),
+            PairRule.ON_LEAVE: ~self.on_leave,
+            PairRule.CONFLICT: everyone,
+            PairRule.REFUSED_BEFORE: everyone,
+            PairRule.NO_FREE_SLOT: self.free_capacity > 0,
+        }
+        return {rule: by_rule[rule] for rule in PairRule}
+
+    def child_passes(
+        self, child: int, class_passes: dict[PairRule, BoolArray] | None = None
+    ) -> dict[PairRule, BoolArray]:
+        """Which attorneys pass each rule for the child, in rule order: its class's verdicts
+        (`class_passes`, computed here when not given) with the child's conflicts and refusals."""
+        if class_passes is None:
+            class_passes = self.class_passes(self.classes[self.child_class[child]])
+        result = dict(class_passes)
+        for rule, by_child in (
+            (PairRule.CONFLICT, self.conflicted),
+            (PairRule.REFUSED_BEFORE, self.refused),
+        ):
+            attorneys = by_child.get(child)
+            if attorneys is not None:
+                passes = np.ones(len(self.attorneys), dtype=np.bool_)
+                passes[attorneys] = False
+                result[rule] = passes
+        return result
 
     # -- classes ---------------------------------------------------------------------------
 

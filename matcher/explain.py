@@ -1,8 +1,9 @@
 """Why: the score parts and one-line reason of each proposal, and why each other child is unmatched.
 
-Unmatched reasons come from progressive filters over all attorneys, in rule order (court,
-language, expertise, detained, leave, conflicts, capacity, then what this run used), computed per
-eligibility class with numpy and adjusted per child only for conflicts and sibling groups.
+Unmatched reasons come from progressive filters over all attorneys, in rule order (`PairRule`:
+court, language, expertise, detained, leave, conflicts and refusals, capacity, then what this run
+used), computed per eligibility class with numpy and adjusted per child only for conflicts,
+refusals and sibling groups.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 
 from .eligibility import (
     COURT_LISTED,
-    COURT_NONE,
     COURT_RADIUS,
     UNITS_PER_POINT,
     BoolArray,
@@ -25,7 +26,7 @@ from .eligibility import (
     IntArray,
 )
 from .result import FILTER_COUNTS, MatchResult, Proposal, SolveStatus, Unmatched, UnmatchedReason
-from .rules import CaseType, ExpertiseLevel, LanguageLevel, Tier, age_on
+from .rules import CaseType, ExpertiseLevel, LanguageLevel, PairRule, Tier, age_on
 from .scoring import Objective, children_per_tier, objective
 
 CLOSEST_ATTORNEYS = 5
@@ -45,15 +46,44 @@ EXPERTISE_LEVELS = {
 }
 
 
-_FILTER_REASONS = (
-    UnmatchedReason.NO_ATTORNEY_FOR_COURT,
-    UnmatchedReason.NO_LANGUAGE,
-    UnmatchedReason.NO_EXPERTISE,
-    UnmatchedReason.DETAINED_NO_ATTORNEY,
-    UnmatchedReason.ALL_ON_LEAVE,
-    UnmatchedReason.CONFLICTS_OR_REFUSED,
-    UnmatchedReason.ALL_ELIGIBLE_FULL,
-)
+@dataclass(frozen=True, slots=True)
+class _Filter:
+    """One step of the unmatched filters: the rules it applies, the count stored after it and
+    the reason given when it leaves no attorney."""
+
+    count: str  # a key of Unmatched.counts (FILTER_COUNTS)
+    reason: UnmatchedReason
+    rules: tuple[PairRule, ...]
+
+
+# The last count: eligible attorneys with a free slot left after this run's proposals.
+AFTER_RUN = "capacity_left_after_run"
+# The count and reason of each rule's filter; a conflict and a refusal make one filter.
+_FILTER_OF_RULE: dict[PairRule, tuple[str, UnmatchedReason]] = {
+    PairRule.COURT: ("serve_court", UnmatchedReason.NO_ATTORNEY_FOR_COURT),
+    PairRule.LANGUAGE: ("language", UnmatchedReason.NO_LANGUAGE),
+    PairRule.EXPERTISE: ("expertise", UnmatchedReason.NO_EXPERTISE),
+    PairRule.DETAINED: ("take_detained", UnmatchedReason.DETAINED_NO_ATTORNEY),
+    PairRule.ON_LEAVE: ("not_on_leave", UnmatchedReason.ALL_ON_LEAVE),
+    PairRule.CONFLICT: ("no_conflict", UnmatchedReason.CONFLICTS_OR_REFUSED),
+    PairRule.REFUSED_BEFORE: ("no_conflict", UnmatchedReason.CONFLICTS_OR_REFUSED),
+    PairRule.NO_FREE_SLOT: ("free_capacity", UnmatchedReason.ALL_ELIGIBLE_FULL),
+}
+
+
+def _filters_in_rule_order() -> tuple[_Filter, ...]:
+    """The filters in `PairRule` order, then a check that they are the stored counts' order."""
+    filters: dict[str, _Filter] = {}
+    for rule in PairRule:
+        count, reason = _FILTER_OF_RULE[rule]
+        earlier = filters[count].rules if count in filters else ()
+        filters[count] = _Filter(count, reason, (*earlier, rule))
+    if (*filters, AFTER_RUN) != FILTER_COUNTS:
+        raise RuntimeError(f"the filters {list(filters)} do not follow FILTER_COUNTS")
+    return tuple(filters.values())
+
+
+_FILTERS = _filters_in_rule_order()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +95,7 @@ class _Profile:
     placed_per_tier: IntArray  # children of each tier given to the eligible attorneys
     closest: tuple[int, ...]
     before_capacity: IndexArray  # attorneys passing every rule but capacity
+    speaking: BoolArray  # attorneys serving the court in one of the child's languages
 
 
 def _points(units: int | np.integer) -> float:
@@ -180,12 +211,14 @@ class Explainer:
         bounds = np.flatnonzero(np.diff(inst.child_class[by_class])) + 1
         for members in np.split(by_class, bounds) if len(by_class) else []:
             klass = inst.classes[inst.child_class[members[0]]]
-            filters = self._filters(klass)
-            shared = self._profile(klass, filters, None)
+            class_passes = inst.class_passes(klass)
+            shared = self._profile(klass, class_passes)
             for child in members.tolist():
-                excluded = inst.excluded.get(child)
-                profile = shared if excluded is None else self._profile(klass, filters, excluded)
-                result[child] = self._unmatched_child(child, klass, filters, profile)
+                if child in inst.excluded:
+                    profile = self._profile(klass, inst.child_passes(child, class_passes))
+                else:
+                    profile = shared
+                result[child] = self._unmatched_child(child, klass, profile)
                 if inst.group_of[child] >= 0:
                     group_candidates[child] = profile.before_capacity
         for group in inst.groups:
@@ -193,46 +226,31 @@ class Explainer:
                 self._explain_group(group, result, group_candidates)
         return tuple(result[c] for c in sorted(result, key=lambda c: inst.children[c].id))
 
-    def _filters(self, klass: ChildClass) -> list[BoolArray]:
-        """Cumulative masks: serve court, + language, + expertise, + detained, + not on leave."""
-        inst = self.inst
-        court = inst.court_mode[klass.court] != COURT_NONE
-        language = court & inst.language_profile(klass.languages).ok
-        expertise = language & inst.expertise_ok(klass.case_type, klass.detained)
-        detained = expertise & inst.detained_ok(klass.detained)
-        present = detained & ~inst.on_leave
-        return [court, language, expertise, detained, present]
-
-    def _profile(
-        self, klass: ChildClass, filters: list[BoolArray], excluded: IndexArray | None
-    ) -> _Profile:
-        """What the filters leave for children of one class (and one set of exclusions)."""
-        inst = self.inst
-        conflict_free = np.ones(len(inst.attorneys), dtype=np.bool_)
-        if excluded is not None:
-            conflict_free[excluded] = False
-        masks = [*filters, filters[4] & conflict_free]
-        masks.append(masks[5] & (inst.free_capacity > 0))
-        masks.append(masks[6] & (self.capacity_left > 0))
-        counts = {key: int(mask.sum()) for key, mask in zip(FILTER_COUNTS, masks, strict=True)}
-        first_empty = next((i for i in range(7) if not counts[FILTER_COUNTS[i]]), None)
+    def _profile(self, klass: ChildClass, passes: Mapping[PairRule, BoolArray]) -> _Profile:
+        """What the filters leave for children of one class (and one set of exclusions), given
+        which attorneys pass each rule."""
+        filter_passes = [np.logical_and.reduce([passes[r] for r in f.rules]) for f in _FILTERS]
+        masks = [*accumulate(filter_passes, np.logical_and)]
+        masks.append(masks[-1] & (self.capacity_left > 0))
+        after = dict(zip(FILTER_COUNTS, masks, strict=True))
+        counts = {key: int(mask.sum()) for key, mask in after.items()}
+        first_empty = next((f for f in _FILTERS if not counts[f.count]), None)
         if first_empty is not None:
-            reason = _FILTER_REASONS[first_empty]
-        elif counts["capacity_left_after_run"]:
+            reason = first_empty.reason
+        elif counts[AFTER_RUN]:
             reason = UnmatchedReason.NOT_PLACED
         else:
             reason = UnmatchedReason.TAKEN_BY_MORE_URGENT
         return _Profile(
             counts=counts,
             reason=reason,
-            placed_per_tier=self.placed[masks[6]].sum(axis=0),
-            closest=self._closest(klass, conflict_free),
-            before_capacity=np.flatnonzero(masks[5]).astype(np.int32),
+            placed_per_tier=self.placed[after["free_capacity"]].sum(axis=0),
+            closest=self._closest(klass, filter_passes),
+            before_capacity=np.flatnonzero(after["no_conflict"]).astype(np.int32),
+            speaking=after["language"],
         )
 
-    def _unmatched_child(
-        self, child: int, klass: ChildClass, filters: list[BoolArray], profile: _Profile
-    ) -> Unmatched:
+    def _unmatched_child(self, child: int, klass: ChildClass, profile: _Profile) -> Unmatched:
         inst = self.inst
         tier = inst.tier_of(child)
         counts = dict(profile.counts)
@@ -243,7 +261,7 @@ class Explainer:
             child_id=inst.children[child].id,
             tier=tier,
             reason=profile.reason,
-            detail=self._detail(child, klass, profile.reason, counts, filters),
+            detail=self._detail(child, klass, profile, counts),
             counts=counts,
             closest_attorney_ids=profile.closest,
         )
@@ -265,7 +283,7 @@ class Explainer:
             reason = UnmatchedReason.SIBLING_GROUP_TOO_LARGE
             detail = (
                 f"Sibling group of {size}: none of the {len(common)} attorneys eligible for all "
-                f"of them has {size} free places."
+                f"of them has {size} free slots."
             )
         elif (self.capacity_left[common] >= size).any():
             reason = UnmatchedReason.NOT_PLACED
@@ -278,7 +296,7 @@ class Explainer:
             reason = UnmatchedReason.TAKEN_BY_MORE_URGENT
             detail = (
                 f"Sibling group of {size}: the {roomy} attorneys eligible for all of them with "
-                f"{size} free places were given to other children in this run."
+                f"{size} free slots were given to other children in this run."
             )
         for child in group.tolist():
             own = result[child]
@@ -296,23 +314,15 @@ class Explainer:
                     closest_attorney_ids=own.closest_attorney_ids,
                 )
 
-    def _closest(self, klass: ChildClass, conflict_free: BoolArray) -> tuple[int, ...]:
-        """Eligible attorneys whose places were used, then those failing a single rule (full,
+    def _closest(self, klass: ChildClass, filter_passes: list[BoolArray]) -> tuple[int, ...]:
+        """Eligible attorneys whose slots were used, then those failing a single filter (full,
         on leave, another court, ...), best fit first."""
         inst = self.inst
-        profile = inst.language_profile(klass.languages)
-        failures = (
-            (inst.court_mode[klass.court] == COURT_NONE).astype(np.int64)
-            + ~profile.ok
-            + ~inst.expertise_ok(klass.case_type, klass.detained)
-            + ~inst.detained_ok(klass.detained)
-            + inst.on_leave
-            + (inst.free_capacity <= 0)
-            + ~conflict_free
-        )
+        failures: IntArray = np.sum([~passes for passes in filter_passes], axis=0, dtype=np.int64)
         near = np.flatnonzero(failures <= 1)
         if not len(near):
             return ()
+        profile = inst.language_profile(klass.languages)
         fit: IntArray = (
             profile.fit_units[near]
             + inst.expertise_units(klass.case_type)[near]
@@ -328,15 +338,14 @@ class Explainer:
         self,
         child: int,
         klass: ChildClass,
-        reason: UnmatchedReason,
+        profile: _Profile,
         counts: Mapping[str, int],
-        filters: list[BoolArray],
     ) -> str:
         inst = self.inst
         court = inst.courts[klass.court]
         languages = " or ".join(self.language_name(code) for code in klass.languages)
         case = CASE_TYPE_NAMES[klass.case_type]
-        match reason:
+        match profile.reason:
             case UnmatchedReason.NO_ATTORNEY_FOR_COURT:
                 text = (
                     f"No attorney serves court {court.code}: none lists it, lives within travel "
@@ -353,7 +362,7 @@ class Explainer:
                     f"{counts['language']} attorneys serve {court.code} in {languages}; "
                     f"none covers {case}"
                 )
-                mentored = inst.expertise_rank[klass.case_type][filters[1]] == 1
+                mentored = inst.expertise_rank[klass.case_type][profile.speaking] == 1
                 if klass.detained and mentored.any():
                     text += " at a level for detained children (mentored volunteers do not)"
                 text += "."
@@ -373,17 +382,17 @@ class Explainer:
                     "child, or the pairing was rejected or declined."
                 )
             case UnmatchedReason.ALL_ELIGIBLE_FULL:
-                text = f"All {counts['no_conflict']} eligible attorneys are full (no free places)."
+                text = f"All {counts['no_conflict']} eligible attorneys are full (no free slots)."
             case UnmatchedReason.TAKEN_BY_MORE_URGENT:
                 text = (
-                    f"The free places of all {counts['free_capacity']} eligible attorneys went to "
+                    f"The free slots of all {counts['free_capacity']} eligible attorneys went to "
                     f"{counts['placed_same_or_more_urgent']} children of the same or a more "
                     "urgent tier in this run."
                 )
             case _:
                 text = (
                     f"{counts['capacity_left_after_run']} eligible attorneys still have free "
-                    "places; the run stopped before placing this child (time limit)."
+                    "slots; the run stopped before placing this child (time limit)."
                 )
         record = inst.children[child]
         if record.next_hearing_date is not None and record.next_hearing_date < inst.as_of:

@@ -1,4 +1,5 @@
-"""Vocabulary of the matching rules shared by every layer: case types, levels, tiers."""
+"""Vocabulary of the matching rules shared by every layer: case types, levels, tiers, and the
+rules a (child, attorney) pair must pass, in the one order every explanation uses."""
 
 from __future__ import annotations
 
@@ -24,6 +25,23 @@ class ExpertiseLevel(StrEnum):
     EXPERT = "expert"
     EXPERIENCED = "experienced"
     MENTORED = "mentored"
+
+
+class PairRule(StrEnum):
+    """The matching rules of DESIGN.md a (child, attorney) pair must pass, in the order they are
+    checked and explained (declaration order is the rule order): the unmatched reasons' filters,
+    `matcher.pair_failures` and the decisions' messages all follow it.
+
+    Values are stable: decisions record them in the audit trail."""
+
+    COURT = "court"  # rule 1: lists the court, within travel radius, or remote in the state
+    LANGUAGE = "language"  # rule 2: a shared language at working level, or an interpreter
+    EXPERTISE = "expertise"  # rule 3: covers the case type (mentored: children not detained)
+    DETAINED = "detained"  # rule 6: a detained child needs an attorney taking detained cases
+    ON_LEAVE = "on_leave"  # rule 4: not on leave on the day of the run
+    CONFLICT = "conflict"  # rule 5: no recorded conflict
+    REFUSED_BEFORE = "refused_before"  # rule 5: never rejected by a coordinator or declined
+    NO_FREE_SLOT = "no_free_slot"  # rule 4: a free slot
 
 
 class Tier(IntEnum):

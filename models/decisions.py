@@ -4,12 +4,12 @@ Pure database logic in the caller's transaction (`with session.begin():`); every
 recorded as a `MatchEvent` (who, when, why) and in the audit trail, whose details never hold child
 names, A-numbers or free text.
 
-Confirming re-checks the pair at that moment with the engine's own rules (`matcher.eligibility`, fed
-by `models.engine_adapter.load_child_problem`), so a proposal made last night cannot over-fill an
-attorney, or reach a child whose language was corrected since. Two coordinators confirming the last
-slot of one attorney at once are serialised by a lock taken before anything is read: exactly one
-succeeds, the other is told why not. A refused decision raises `DecisionRefused` before changing
-anything, so the caller's transaction changes nothing.
+Confirming re-checks the pair at that moment with the engine's own rules (`models.pair_checks`),
+so a proposal made last night cannot over-fill an attorney, or reach a child whose language was
+corrected since. Two coordinators confirming the last slot of one attorney at once are serialised
+by a lock taken before anything is read: exactly one succeeds, the other is told why not. A
+refused decision raises `DecisionRefused` before changing anything, so the caller's transaction
+changes nothing.
 
 Siblings go to one attorney together or not at all (DESIGN.md), so a decision on a child of a
 sibling group acts on the group: confirming or rejecting one sibling's proposal does the same to
@@ -21,24 +21,16 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
-import numpy as np
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from matcher.eligibility import COURT_NONE, Instance
-from matcher.explain import CASE_TYPE_NAMES, Explainer
-from matcher.result import Proposal
-from matcher.rules import ExpertiseLevel, tier_for
+from matcher.rules import tier_for
 
 from . import audit
 from .base import utcnow
-from .capacity import CAPACITY_HOLDING_STATUSES, attorney_load
-from .engine_adapter import REFUSED_STATUSES, child_is_spoken_for, load_child_problem
 from .entities import (
     Attorney,
-    CaseStatus,
     Child,
     ChildLanguage,
     Language,
@@ -46,6 +38,15 @@ from .entities import (
     MatchEvent,
     MatchStatus,
     User,
+)
+from .pair_checks import (
+    RULE_LABELS,
+    Broken,
+    DecisionRefused,
+    Rule,
+    Sibling,
+    check_group,
+    siblings_needing_counsel,
 )
 
 # Why a coordinator rejects a proposal: code -> label. "other" needs a note.
@@ -58,95 +59,6 @@ REJECTION_REASONS: dict[str, str] = {
 }
 NOTE_REQUIRED_FOR = frozenset({"other"})
 MAX_NOTE_LENGTH = 2000
-
-
-class Rule(StrEnum):
-    """What a decision can run into. The first four are the record's state, never overridden;
-    the others are the matching rules of DESIGN.md, which a manual match may override."""
-
-    NOT_AWAITING_REVIEW = "not_awaiting_review"
-    CHILD_CLOSED = "child_closed"
-    CHILD_SPOKEN_FOR = "child_spoken_for"
-    ATTORNEY_INACTIVE = "attorney_inactive"
-    SIBLING_GROUP = "sibling_group"
-    COURT = "court"
-    LANGUAGE = "language"
-    EXPERTISE = "expertise"
-    DETAINED = "detained"
-    ON_LEAVE = "on_leave"
-    NO_FREE_SLOT = "no_free_slot"
-    CONFLICT = "conflict"
-    REFUSED_BEFORE = "refused_before"
-
-
-STATE_RULES = frozenset(
-    {
-        Rule.NOT_AWAITING_REVIEW,
-        Rule.CHILD_CLOSED,
-        Rule.CHILD_SPOKEN_FOR,
-        Rule.ATTORNEY_INACTIVE,
-        Rule.SIBLING_GROUP,
-    }
-)
-
-RULE_LABELS = {
-    Rule.COURT: "court (rule 1)",
-    Rule.LANGUAGE: "language (rule 2)",
-    Rule.EXPERTISE: "expertise (rule 3)",
-    Rule.ON_LEAVE: "on leave (rule 4)",
-    Rule.NO_FREE_SLOT: "free capacity (rule 4)",
-    Rule.CONFLICT: "conflict of interest (rule 5)",
-    Rule.REFUSED_BEFORE: "rejected or declined before (rule 5)",
-    Rule.DETAINED: "detained cases (rule 6)",
-}
-
-
-@dataclass(frozen=True)
-class Broken:
-    rule: Rule
-    message: str  # for the coordinator: names the attorney, never the child
-
-    @property
-    def overridable(self) -> bool:
-        return self.rule not in STATE_RULES
-
-
-class DecisionRefused(Exception):
-    """The decision does not hold now; nothing was changed. `reasons` says exactly why."""
-
-    def __init__(self, reasons: Sequence[Broken]) -> None:
-        if not reasons:
-            raise ValueError("DecisionRefused needs at least one reason")
-        self.reasons = tuple(reasons)
-        super().__init__("; ".join(reason.message for reason in self.reasons))
-
-    @property
-    def overridable(self) -> bool:
-        """True when a manual match could go ahead with a recorded override reason."""
-        return all(reason.overridable for reason in self.reasons)
-
-
-@dataclass(frozen=True)
-class PairCheck:
-    """A (child, attorney) pair judged now by the engine's rules and the records' state."""
-
-    child_id: int
-    attorney_id: int
-    broken: tuple[Broken, ...]
-    # the engine's score, parts and one-line reason; None when a rule fails
-    proposal: Proposal | None
-
-    @property
-    def eligible(self) -> bool:
-        return not self.broken
-
-    @property
-    def state_problems(self) -> tuple[Broken, ...]:
-        return tuple(b for b in self.broken if not b.overridable)
-
-    @property
-    def rule_problems(self) -> tuple[Broken, ...]:
-        return tuple(b for b in self.broken if b.overridable)
 
 
 # --- locking --------------------------------------------------------------------------------
@@ -200,7 +112,7 @@ def _lock_match(session: Session, match_id: int) -> Match:
     return match
 
 
-# --- checking a pair ------------------------------------------------------------------------
+# --- what happened to a match ---------------------------------------------------------------
 
 
 _STATUS_WORDS = {
@@ -235,231 +147,7 @@ def _describe_status(session: Session, match: Match) -> str:
     return text
 
 
-def _child_state(session: Session, child_id: int) -> list[Broken]:
-    """A closed case, or an offer already confirmed or accepted: no new offer can be made."""
-    status = session.scalar(select(Child.case_status).where(Child.id == child_id))
-    if status is None:
-        raise LookupError(f"There is no child {child_id}; it may have been removed.")
-    problems = []
-    if status == CaseStatus.CLOSED:
-        problems.append(Broken(Rule.CHILD_CLOSED, "the child's case is closed"))
-    holding = session.execute(
-        select(Match.status, Attorney.name)
-        .join(Attorney, Attorney.id == Match.attorney_id)
-        .where(Match.child_id == child_id, Match.status.in_(CAPACITY_HOLDING_STATUSES))
-        .order_by(Match.id)
-        .limit(1)
-    ).one_or_none()
-    if holding is not None:
-        held_status, name = holding
-        if held_status == MatchStatus.ACCEPTED:
-            text = f"the child already has an attorney ({name} accepted the case)"
-        else:
-            text = f"the child already has a confirmed offer (to {name}, awaiting an answer)"
-        problems.append(Broken(Rule.CHILD_SPOKEN_FOR, text))
-    return problems
-
-
-def _capacity_text(session: Session, attorney_id: int, name: str, as_of: date) -> str:
-    load = attorney_load(session, attorney_id, as_of)
-    if load is None:  # the row was locked, so it is there; keep mypy and the reader sure
-        raise LookupError(f"There is no attorney {attorney_id}")
-    parts = []
-    if load.imported_active_cases:
-        parts.append(f"{load.imported_active_cases} active cases from the spreadsheet")
-    parts.append(f"{load.accepted_matches} accepted")
-    parts.append(f"{load.pending_offers} confirmed")
-    return f"attorney {name} now has no free slot (capacity {load.capacity}: {', '.join(parts)})"
-
-
-def _refusal_text(session: Session, child_id: int, attorney_id: int, name: str) -> str:
-    row = session.execute(
-        select(Match.status, Match.updated_at, Match.reason)
-        .where(
-            Match.child_id == child_id,
-            Match.attorney_id == attorney_id,
-            Match.status.in_(REFUSED_STATUSES),
-        )
-        .order_by(Match.id.desc())
-        .limit(1)
-    ).one()
-    status, at, reason = row
-    who = "by a coordinator" if status == MatchStatus.REJECTED else f"by {name}"
-    verb = "rejected" if status == MatchStatus.REJECTED else "declined"
-    text = f"this pair was {verb} earlier {who} on {at:%Y-%m-%d}"
-    return text + (f" ({reason})" if reason else "")
-
-
-def _engine_rules(
-    session: Session, inst: Instance, child_id: int, attorney_id: int, name: str, as_of: date
-) -> tuple[list[Broken], Proposal | None]:
-    """The matching rules 1-6 for one pair, as the engine applies them in a nightly run."""
-    child = 0
-    attorney = inst.attorney_index[attorney_id]
-    problem = inst.problem
-    klass = inst.classes[inst.child_class[child]]
-    court = inst.courts[klass.court]
-    names = problem.language_names
-    broken: list[Broken] = []
-    if inst.court_mode[klass.court, attorney] == COURT_NONE:
-        km = inst.distance_km[klass.court, attorney]
-        where = "home location unknown" if np.isnan(km) else f"{km:.0f} km from the court"
-        broken.append(
-            Broken(
-                Rule.COURT,
-                f"attorney {name} does not serve court {court.code} (not listed, not within the "
-                f"{inst.attorneys[attorney].travel_radius_km:.0f} km travel radius: {where}; "
-                f"no remote hearings in {court.state})",
-            )
-        )
-    if not inst.language_profile(klass.languages).ok[attorney]:
-        spoken = " or ".join(names.get(code, code) for code in klass.languages)
-        primary = names.get(klass.languages[0], klass.languages[0])
-        broken.append(
-            Broken(
-                Rule.LANGUAGE,
-                f"attorney {name} speaks no {spoken} and no interpreter is available for {primary}",
-            )
-        )
-    if not inst.expertise_ok(klass.case_type, klass.detained)[attorney]:
-        case = CASE_TYPE_NAMES[klass.case_type]
-        levels = dict(inst.attorneys[attorney].expertise)
-        if levels.get(klass.case_type) == ExpertiseLevel.MENTORED:
-            text = f"attorney {name} is a mentored volunteer in {case}, not for detained children"
-        else:
-            text = f"attorney {name} does not cover {case}"
-        broken.append(Broken(Rule.EXPERTISE, text))
-    if not inst.detained_ok(klass.detained)[attorney]:
-        broken.append(
-            Broken(Rule.DETAINED, f"the child is detained and {name} does not take detained cases")
-        )
-    if inst.on_leave[attorney]:
-        start, end = next(
-            (start, end) for start, end in inst.attorneys[attorney].leave if start <= as_of <= end
-        )
-        broken.append(
-            Broken(
-                Rule.ON_LEAVE,
-                f"attorney {name} is on leave on {as_of.isoformat()} "
-                f"({start.isoformat()} to {end.isoformat()})",
-            )
-        )
-    if inst.free_capacity[attorney] <= 0:
-        broken.append(Broken(Rule.NO_FREE_SLOT, _capacity_text(session, attorney_id, name, as_of)))
-    pair = (child_id, attorney_id)
-    if pair in problem.conflicts:
-        broken.append(
-            Broken(
-                Rule.CONFLICT, f"a conflict of interest is recorded between {name} and the child"
-            )
-        )
-    if pair in problem.refused:
-        broken.append(
-            Broken(Rule.REFUSED_BEFORE, _refusal_text(session, child_id, attorney_id, name))
-        )
-    eligible = attorney in inst.rule_eligible(child)[0]
-    if eligible == bool(broken):
-        raise RuntimeError(
-            f"pair ({child_id}, {attorney_id}): the engine says eligible={eligible} but the "
-            f"rule check found {[b.rule.value for b in broken]} (a rule is missing here)"
-        )
-    if broken:
-        return broken, None
-    explainer = Explainer(inst, np.full(1, -1, dtype=np.int32))
-    return [], explainer.proposal(child, attorney, 1)
-
-
-def check_pairs(
-    session: Session, child_id: int, attorney_ids: Collection[int], as_of: date | None = None
-) -> dict[int, PairCheck]:
-    """Judge the child with each attorney now: the records' state, then the engine's rules 1-6
-    on `as_of` (today), in one engine instance. Attorneys that do not exist are left out."""
-    as_of = as_of or date.today()
-    state = _child_state(session, child_id)
-    attorneys = session.execute(
-        select(Attorney.id, Attorney.name, Attorney.active).where(Attorney.id.in_(attorney_ids))
-    ).all()
-    inst = Instance(
-        load_child_problem(session, as_of, child_id, [a.id for a in attorneys if a.active])
-    )
-    checks = {}
-    for attorney_id, name, active in attorneys:
-        broken = list(state)
-        proposal = None
-        if not active:
-            broken.append(Broken(Rule.ATTORNEY_INACTIVE, f"attorney {name} is no longer active"))
-        else:
-            rules, proposal = _engine_rules(session, inst, child_id, attorney_id, name, as_of)
-            broken.extend(rules)
-        checks[attorney_id] = PairCheck(
-            child_id, attorney_id, tuple(broken), None if broken else proposal
-        )
-    return checks
-
-
-def check_pair(
-    session: Session, child_id: int, attorney_id: int, as_of: date | None = None
-) -> PairCheck:
-    """Judge one pair now (see `check_pairs`)."""
-    check = check_pairs(session, child_id, [attorney_id], as_of).get(attorney_id)
-    if check is None:
-        raise LookupError(f"There is no attorney {attorney_id}; it may have been removed.")
-    return check
-
-
-@dataclass(frozen=True)
-class EligibleAttorney:
-    attorney_id: int
-    proposal: Proposal  # score, parts and reason as the engine would propose the pair
-
-
-def eligible_attorneys(
-    session: Session, child_id: int, as_of: date | None = None
-) -> list[EligibleAttorney]:
-    """Every attorney the engine would pair with the child now (rules 1-6, a free slot), best
-    fit first (as the engine scores a first new case), then by id."""
-    as_of = as_of or date.today()
-    problem = load_child_problem(session, as_of, child_id)
-    if not problem.children:
-        raise LookupError(f"There is no child {child_id}; it may have been removed.")
-    inst = Instance(problem)
-    attorneys, _fit = inst.rule_eligible(0)
-    explainer = Explainer(inst, np.full(1, -1, dtype=np.int32))
-    found = [
-        EligibleAttorney(inst.attorneys[a].id, explainer.proposal(0, a, 1))
-        for a in attorneys.tolist()
-    ]
-    found.sort(key=lambda e: (-e.proposal.score, e.attorney_id))
-    return found
-
-
 # --- sibling groups -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sibling:
-    child_id: int
-    external_id: str  # names the sibling in messages: never its name
-
-
-def siblings_needing_counsel(session: Session, child_id: int) -> list[Sibling]:
-    """The child's siblings that a decision about the child takes along: an open case and no
-    confirmed or accepted match (the children a run would match), by id. Empty for a child in
-    no sibling group."""
-    group = select(Child.sibling_group_id).where(Child.id == child_id).scalar_subquery()
-    return [
-        Sibling(sibling_id, external_id)
-        for sibling_id, external_id in session.execute(
-            select(Child.id, Child.external_id)
-            .where(
-                Child.sibling_group_id == group,
-                Child.id != child_id,
-                Child.case_status == CaseStatus.OPEN,
-                ~child_is_spoken_for(),
-            )
-            .order_by(Child.id)
-        )
-    ]
 
 
 def proposal_groups(session: Session, match_ids: Collection[int]) -> dict[int, tuple[int, ...]]:
@@ -513,44 +201,6 @@ def _sibling_proposals(
     )
 
 
-def _check_group(
-    session: Session,
-    child_id: int,
-    siblings: Sequence[Sibling],
-    attorney_id: int,
-    as_of: date | None,
-) -> tuple[list[PairCheck], list[Broken]]:
-    """Each child's pair check with the attorney (the child's first), and every problem of the
-    group: the child's, then each sibling's named by its external id (a problem of the attorney
-    said once), then room for fewer than all of them."""
-    as_of = as_of or date.today()
-    checks = [check_pair(session, child_id, attorney_id, as_of)]
-    broken = list(checks[0].broken)
-    said = {b.message for b in broken}
-    for sibling in siblings:
-        check = check_pair(session, sibling.child_id, attorney_id, as_of)
-        checks.append(check)
-        for problem in check.broken:
-            if problem.message not in said:
-                said.add(problem.message)
-                broken.append(
-                    Broken(problem.rule, f"for sibling {sibling.external_id}: {problem.message}")
-                )
-    wanted = len(checks)
-    load = attorney_load(session, attorney_id, as_of)
-    if wanted > 1 and load is not None and 0 < load.free_slots < wanted:
-        name = load.name
-        broken.append(
-            Broken(
-                Rule.NO_FREE_SLOT,
-                f"attorney {name} has {load.free_slots} free "
-                f"{'slot' if load.free_slots == 1 else 'slots'} but the sibling group needs "
-                f"{wanted} (siblings go to one attorney together)",
-            )
-        )
-    return checks, broken
-
-
 # --- decisions ------------------------------------------------------------------------------
 
 
@@ -598,7 +248,7 @@ def confirm(session: Session, match_id: int, user: User, as_of: date | None = No
             ]
         )
     in_group = [s for s in siblings if s.child_id in proposed_to]
-    _, broken = _check_group(session, match.child_id, in_group, match.attorney_id, as_of)
+    _, broken = check_group(session, match.child_id, in_group, match.attorney_id, as_of)
     if broken:
         raise DecisionRefused(broken)
     event = _move(session, match, MatchStatus.CONFIRMED, user, "confirmed; offer sent")
@@ -707,7 +357,7 @@ def manual_match(
         )
     _lock(session, attorney_id, child_id)
     siblings = siblings_needing_counsel(session, child_id)
-    checks, broken = _check_group(session, child_id, siblings, attorney_id, as_of)
+    checks, broken = check_group(session, child_id, siblings, attorney_id, as_of)
     state = [b for b in broken if not b.overridable]
     rules = [b for b in broken if b.overridable]
     if state or (rules and override_reason is None):

@@ -193,7 +193,7 @@ def test_mentored_volunteer_for_a_detained_child_when_the_setting_allows() -> No
 def test_no_free_place(free: int) -> None:
     result = solved(problem([child(1)], [attorney(10, free=free)]))
     assert reasons(result) == {1: UnmatchedReason.ALL_ELIGIBLE_FULL}
-    assert result.unmatched[0].detail == "All 1 eligible attorneys are full (no free places)."
+    assert result.unmatched[0].detail == "All 1 eligible attorneys are full (no free slots)."
     assert result.unmatched[0].closest_attorney_ids == (10,)
     assert result.eligible_pairs == 0
 

@@ -31,7 +31,7 @@ def test_group_too_large_for_any_attorney_leaves_room_to_another_child() -> None
         2: UnmatchedReason.SIBLING_GROUP_TOO_LARGE,
     }
     assert result.unmatched[0].detail == (
-        "Sibling group of 2: none of the 2 attorneys eligible for all of them has 2 free places."
+        "Sibling group of 2: none of the 2 attorneys eligible for all of them has 2 free slots."
     )
     assert result.unmatched[0].counts["sibling_group_size"] == 2
 

@@ -74,7 +74,7 @@ def test_taken_by_more_urgent_children_names_how_many() -> None:
     assert waiting.counts["capacity_left_after_run"] == 0
     assert waiting.counts["placed_same_or_more_urgent"] == 2
     assert waiting.detail == (
-        "The free places of all 2 eligible attorneys went to 2 children of the same or a more "
+        "The free slots of all 2 eligible attorneys went to 2 children of the same or a more "
         "urgent tier in this run."
     )
     assert waiting.closest_attorney_ids == (10, 11)

@@ -27,16 +27,8 @@ from models import (
     User,
 )
 from models.db import Database
-from models.decisions import (
-    DecisionRefused,
-    Rule,
-    check_pair,
-    confirm,
-    correct_languages,
-    eligible_attorneys,
-    manual_match,
-    reject,
-)
+from models.decisions import confirm, correct_languages, manual_match, reject
+from models.pair_checks import DecisionRefused, Rule, check_pair, eligible_attorneys
 
 TODAY = date.today()
 # A generous guard so that a broken lock fails the test instead of hanging it; never a timing.

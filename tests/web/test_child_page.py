@@ -104,7 +104,7 @@ def test_the_timeline_tells_every_step_with_who_when_and_why(client, coordinator
         run=latest,
         child=child,
         reason="all_eligible_full",
-        detail="All 3 eligible attorneys are full (no free places).",
+        detail="All 3 eligible attorneys are full (no free slots).",
     )
     factories.commit()
 

@@ -166,7 +166,7 @@ def test_each_child_shows_the_runs_reason_detail_and_counts(client, signed_in, s
     assert "detail of C-MAM" in mam
     assert "<li>12 serve the court</li><li>0 and speak a language</li>" in mam
     full = row_of(html, "C-FULL")
-    assert "Every eligible attorney is full" in full and "<li>0 and have a free place</li>" in full
+    assert "Every eligible attorney is full" in full and "<li>0 and have a free slot</li>" in full
     new = row_of(html, "C-NEW")
     assert 'data-reason="not_yet_considered">Not yet considered by a run<' in new
     assert "turned down since" not in new
@@ -182,11 +182,11 @@ def test_closest_attorneys_say_what_stands_in_the_way(client, signed_in, scene):
     full = row_of(html, "C-FULL")
     whys = re.findall(r'<li data-attorney="\d+">([^<]*)<br><span class="hint">([^<]*)</span>', full)
     assert [(who.strip(), why) for who, why in whys] == [
-        ("Fay Full, Full &amp; Co", "eligible but full (1 of 1 places taken)"),
+        ("Fay Full, Full &amp; Co", "eligible but full (1 of 1 slots taken)"),
         ("Lee Leave, Whitmore &amp; Lang LLP", f"on leave until {days(10).isoformat()}"),
         ("Sam Far, Whitmore &amp; Lang LLP", "does not serve court HOU"),
         ("Cole Conflict, Whitmore &amp; Lang LLP", "has a recorded conflict with this child"),
-        ("Fran Free, Whitmore &amp; Lang LLP", "eligible, 2 free places now"),
+        ("Fran Free, Whitmore &amp; Lang LLP", "eligible, 2 free slots now"),
     ]
     assert f'href="mailto:{scene.full_attorney.email}"' in full
     assert "does not speak Mam" in row_of(html, "C-MAM")
@@ -352,9 +352,9 @@ def test_the_reasons_of_a_real_run_are_shown(client, signed_in, factories, db):
 
     assert shown_children(html) == [later.external_id, mam.external_id, sijs.external_id]
     assert urgent.external_id not in html  # proposed
-    assert "Places went to more urgent children" in row_of(html, later.external_id)
-    assert "eligible but full (0 of 1 places taken)" not in html  # the proposal holds no place
-    assert "eligible, 1 free place, 1 proposed to other children awaiting review" in row_of(
+    assert "Free slots went to children as urgent or more" in row_of(html, later.external_id)
+    assert "eligible but full (0 of 1 slots taken)" not in html  # the proposal holds no slot
+    assert "eligible, 1 free slot, 1 proposed to other children awaiting review" in row_of(
         html, later.external_id
     )
     assert "No attorney speaks the language" in row_of(html, mam.external_id)

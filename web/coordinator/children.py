@@ -12,15 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from models.capacity import CAPACITY_HOLDING_STATUSES
-from models.decisions import (
-    DecisionRefused,
-    EligibleAttorney,
-    check_pair,
-    check_pairs,
-    correct_languages,
-    eligible_attorneys,
-    manual_match,
-)
+from models.decisions import correct_languages, manual_match
 from models.entities import (
     Attorney,
     AuditEvent,
@@ -34,6 +26,13 @@ from models.entities import (
     MatchStatus,
     UnmatchedChild,
     User,
+)
+from models.pair_checks import (
+    DecisionRefused,
+    EligibleAttorney,
+    check_pair,
+    check_pairs,
+    eligible_attorneys,
 )
 from models.queries import latest_succeeded_run, tier_expression
 from models.reference import language_catalogue

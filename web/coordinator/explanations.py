@@ -17,8 +17,19 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, cast, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from matcher.eligibility import COURT_NONE, Instance
 from matcher.explain import CASE_TYPE_NAMES
+from matcher.failures import (
+    CapacityFailure,
+    ConflictFailure,
+    CourtFailure,
+    DetainedFailure,
+    ExpertiseFailure,
+    LanguageFailure,
+    LeaveFailure,
+    PairJudge,
+    RefusedFailure,
+    RuleFailure,
+)
 from matcher.result import FILTER_COUNTS, UnmatchedReason
 from matcher.rules import ExpertiseLevel, Tier
 from models.engine_adapter import CHANGED_WHILE_SOLVING, load_children_problem
@@ -42,7 +53,7 @@ REASON_LABELS: dict[str, str] = {
     UnmatchedReason.ALL_ELIGIBLE_FULL: "Every eligible attorney is full",
     UnmatchedReason.SIBLINGS_NO_COMMON_ATTORNEY: "No attorney for the whole sibling group",
     UnmatchedReason.SIBLING_GROUP_TOO_LARGE: "Sibling group too large for any attorney",
-    UnmatchedReason.TAKEN_BY_MORE_URGENT: "Places went to more urgent children",
+    UnmatchedReason.TAKEN_BY_MORE_URGENT: "Free slots went to children as urgent or more",
     UnmatchedReason.NOT_PLACED: "Not placed before the time limit",
     CHANGED_WHILE_SOLVING: "A decision overtook the proposal while the run solved",
 }
@@ -58,7 +69,7 @@ FILTER_LABELS: dict[str, str] = {
     "take_detained": "and take detained cases if needed",
     "not_on_leave": "and are not on leave",
     "no_conflict": "and have no conflict",
-    "free_capacity": "and have a free place",
+    "free_capacity": "and have a free slot",
     "capacity_left_after_run": "and still had one after the run",
 }
 assert tuple(FILTER_LABELS) == FILTER_COUNTS, "FILTER_LABELS must follow matcher FILTER_COUNTS"
@@ -225,60 +236,66 @@ def closest_attorneys(
             .group_by(Match.attorney_id)
         )
     }
-    inst = Instance(load_children_problem(session, today, list(closest_ids_by_child), attorney_ids))
+    problem = load_children_problem(session, today, list(closest_ids_by_child), attorney_ids)
+    judge = PairJudge(problem)
+    known_children = {child.id for child in problem.children}
+    free_slots = {attorney.id: attorney.free_capacity for attorney in problem.attorneys}
     result: dict[int, list[CloseAttorney]] = {}
     for child_id, ids in closest_ids_by_child.items():
-        child = inst.child_index.get(child_id)
-        shown = []
-        for attorney_id in ids:
-            if attorney_id not in people or child is None:
-                continue  # removed since the run
+        result[child_id] = []
+        if child_id not in known_children:
+            continue  # removed since the run, like attorneys not in `people`
+        judged = [a for a in ids if a in people and a in free_slots]
+        failures = judge.failures_by_attorney(child_id, judged)
+        for attorney_id in (a for a in ids if a in people):
             name, firm, email, capacity = people[attorney_id]
-            attorney = inst.attorney_index.get(attorney_id)
             why = (
-                "profile inactive"
-                if attorney is None
-                else _first_rule_in_the_way(
-                    inst, child, attorney, capacity, proposed.get(attorney_id, 0)
+                _first_rule_in_the_way(
+                    failures[attorney_id],
+                    free_slots[attorney_id],
+                    capacity,
+                    proposed.get(attorney_id, 0),
                 )
+                if attorney_id in failures
+                else "profile inactive"
             )
-            shown.append(CloseAttorney(attorney_id, name, firm, email, why))
-        result[child_id] = shown
+            result[child_id].append(CloseAttorney(attorney_id, name, firm, email, why))
     return result
 
 
 def _first_rule_in_the_way(
-    inst: Instance, child: int, attorney: int, capacity: int, proposed: int
+    failures: list[RuleFailure], free_slots: int, capacity: int, proposed: int
 ) -> str:
     """The first of DESIGN.md's rules 1-6 the pair fails, in their order, as a short phrase;
-    for an eligible attorney with room, how much of it proposals awaiting review would take."""
-    klass = inst.classes[inst.child_class[child]]
-    record = inst.attorneys[attorney]
-    pair = (inst.children[child].id, record.id)
-    if inst.court_mode[klass.court, attorney] == COURT_NONE:
-        return f"does not serve court {inst.courts[klass.court].code}"
-    if not inst.language_profile(klass.languages).ok[attorney]:
-        names = inst.problem.language_names
-        return "does not speak " + " or ".join(names.get(c, c) for c in klass.languages)
-    if not inst.expertise_ok(klass.case_type, klass.detained)[attorney]:
-        case = CASE_TYPE_NAMES[klass.case_type]
-        if dict(record.expertise).get(klass.case_type) == ExpertiseLevel.MENTORED:
-            return f"mentored volunteer in {case}, not for detained children"
-        return f"does not take {case} cases"
-    if not inst.detained_ok(klass.detained)[attorney]:
-        return "does not take detained cases"
-    if inst.on_leave[attorney]:
-        end = max(end for start, end in record.leave if start <= inst.as_of <= end)
-        return f"on leave until {end.isoformat()}"
-    if pair in inst.problem.conflicts:
-        return "has a recorded conflict with this child"
-    if pair in inst.problem.refused:
-        return "this pairing was rejected or declined before"
-    if inst.free_capacity[attorney] <= 0:
-        return f"eligible but full ({record.current_load} of {capacity} places taken)"
-    free = int(inst.free_capacity[attorney])
-    places = f"eligible, {free} free {'place' if free == 1 else 'places'}"
+    for an eligible attorney with free slots, how many proposals awaiting review would take."""
+    if failures:
+        return _in_the_way(failures[0], capacity)
+    slots = f"eligible, {free_slots} free {'slot' if free_slots == 1 else 'slots'}"
     if not proposed:
-        return places + " now"
-    # Proposals hold no place until confirmed, but confirming them would use these places.
-    return f"{places}, {proposed} proposed to other children awaiting review"
+        return slots + " now"
+    # Proposals hold no slot until confirmed, but confirming them would use these slots.
+    return f"{slots}, {proposed} proposed to other children awaiting review"
+
+
+def _in_the_way(failure: RuleFailure, capacity: int) -> str:
+    """One failed rule as a short phrase."""
+    match failure:
+        case CourtFailure(court_code=code):
+            return f"does not serve court {code}"
+        case LanguageFailure(languages=languages):
+            return "does not speak " + " or ".join(languages)
+        case ExpertiseFailure(case_type=case_type, level=ExpertiseLevel.MENTORED):
+            return f"mentored volunteer in {CASE_TYPE_NAMES[case_type]}, not for detained children"
+        case ExpertiseFailure(case_type=case_type):
+            return f"does not take {CASE_TYPE_NAMES[case_type]} cases"
+        case DetainedFailure():
+            return "does not take detained cases"
+        case LeaveFailure(until=until):
+            return f"on leave until {until.isoformat()}"
+        case ConflictFailure():
+            return "has a recorded conflict with this child"
+        case RefusedFailure():
+            return "this pairing was rejected or declined before"
+        case CapacityFailure(current_load=load):
+            return f"eligible but full ({load} of {capacity} slots taken)"
+    raise TypeError(f"no wording for {failure!r}: phrase the new rule here")

@@ -26,14 +26,7 @@ from matcher.result import SCORE_PARTS
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, age_on
 from models.base import utcnow
 from models.capacity import slots_by_attorney
-from models.decisions import (
-    REJECTION_REASONS,
-    RULE_LABELS,
-    DecisionRefused,
-    confirm,
-    proposal_groups,
-    reject,
-)
+from models.decisions import REJECTION_REASONS, confirm, proposal_groups, reject
 from models.entities import (
     Attorney,
     AttorneyExpertise,
@@ -47,6 +40,7 @@ from models.entities import (
     MatchStatus,
     User,
 )
+from models.pair_checks import RULE_LABELS, DecisionRefused
 from models.queries import tier_expression
 
 from ..extensions import get_db, get_session
