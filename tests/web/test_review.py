@@ -128,7 +128,7 @@ def test_the_queue_shows_each_proposal_most_urgent_first(client, coordinator, fa
         "Hale & Ortiz LLP",
         "Spanish (native), English (fluent)",
         "Expert in asylum",
-        "Places taken: 2 of 3",  # 1 imported active case + 1 confirmed offer
+        "Slots taken: 2 of 3",  # 1 imported active case + 1 confirmed offer
         "41.5",
         "language +30.0",
         "load -18.0",

@@ -14,7 +14,7 @@ from models.entities import AuditEvent
 from ..extensions import get_session
 from ..pagination import paginate
 from . import bp
-from .ops_forms import AuditFilterForm
+from .forms import AuditFilterForm
 
 # Longest details text shown in the list; the rest is behind a disclosure.
 DETAILS_SHOWN = 120

@@ -1,15 +1,22 @@
-"""Forms of the review queue and the child page.
+"""Forms of the coordinators' workspace: the lists' filters, the review decisions, the child
+page, runs, spreadsheets and the audit trail.
 
 Filter and search forms read the query string (GET, no CSRF token: they change nothing); every
-form that decides something is a POST with Flask-WTF's CSRF token.
+form that decides or changes something (a decision, an offer, run now, an upload) is a POST with
+Flask-WTF's CSRF token.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
+    BooleanField,
+    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -24,30 +31,52 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from matcher.explain import CASE_TYPE_NAMES
 from matcher.rules import Tier
+from models.csv_formats import DATA_KINDS
 from models.decisions import MAX_NOTE_LENGTH, NOTE_REQUIRED_FOR, REJECTION_REASONS
-
-from .ops_forms import FilterForm, select_choices
 
 # A bulk action covers the proposals of one page; more than this is not a form a page sends.
 MAX_BULK_ITEMS = 200
+# A spreadsheet of 50,000 children is about 8 MB; twice that leaves room without letting one
+# upload tie up a worker.
+UPLOAD_LIMIT_MB = 20
+ANY = SelectChoice("", "Any")
 CHOOSE = SelectChoice("", "Choose a reason")
 REASON_CHOICES = [CHOOSE, *(SelectChoice(code, label) for code, label in REJECTION_REASONS.items())]
 NOTE_LENGTH = Length(max=MAX_NOTE_LENGTH, message=f"At most {MAX_NOTE_LENGTH} characters.")
 
 
-def _note_given(reason: SelectField, note: TextAreaField) -> bool:
-    """A reason such as "other" needs a note; says so on the note field. (Not an inline
-    validator: the note's Optional() stops its chain when it is empty.)"""
-    if reason.data in NOTE_REQUIRED_FOR and not (note.data or "").strip():
-        label = REJECTION_REASONS[reason.data]
-        note.errors = [*note.errors, f"Say why in the note: '{label}' needs one."]
-        return False
-    return True
+def select_choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """ "Any" then the (value, label) pairs given."""
+    return [ANY, *(SelectChoice(value, label) for value, label in pairs)]
 
 
-class ReviewFilterForm(FilterForm):
-    court = SelectField("Court", choices=[], default="")
-    language = SelectField("Language", choices=[], default="")
+# --- filters (GET) --------------------------------------------------------------------------------
+
+
+class FilterForm(FlaskForm):
+    """A form read from the query string; its fields narrow a list."""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(formdata=request.args, **kwargs)
+
+    def chosen(self) -> dict[str, Any]:
+        """The filters given and valid; an invalid one is reported and left out."""
+        self.validate()
+        return {
+            name: field.data
+            for name, field in self._fields.items()
+            if not field.errors and field.data not in (None, "", "None")
+        }
+
+
+class ChildFilterForm(FilterForm):
+    """The filters of a list of children: the review queue's."""
+
+    court = SelectField("Court", choices=[ANY], default="")
+    language = SelectField("Language", choices=[ANY], default="")
     case_type = SelectField(
         "Case type",
         choices=select_choices((ct.value, name) for ct, name in CASE_TYPE_NAMES.items()),
@@ -61,6 +90,79 @@ class ReviewFilterForm(FilterForm):
         """Each list holds (value, label) pairs."""
         self.court.choices = select_choices(courts)
         self.language.choices = select_choices(languages)
+
+
+class UnmatchedFilterForm(ChildFilterForm):
+    reason = SelectField("Reason", choices=[ANY], default="")
+
+    def set_reasons(self, reasons: list[tuple[str, str]]) -> None:
+        """(value, label) pairs."""
+        self.reason.choices = select_choices(reasons)
+
+
+class AuditFilterForm(FilterForm):
+    """The audit trail's filters; the page shows each field's description as its hint."""
+
+    actor = StringField(
+        "Who",
+        validators=[Optional(), Length(max=254, message="At most 254 characters.")],
+        description="Part of an email address, or cli, scheduler, system",
+        render_kw={"spellcheck": "false"},
+    )
+    action = SelectField("Action", choices=[ANY], default="")
+    entity_type = SelectField("Record type", choices=[ANY], default="")
+    entity_id = StringField(
+        "Record id",
+        validators=[Optional(), Length(max=64, message="At most 64 characters.")],
+        render_kw={"spellcheck": "false"},
+    )
+    date_from = DateField("From (UTC day)", validators=[Optional()], format="%Y-%m-%d")
+    date_to = DateField("To (UTC day, inclusive)", validators=[Optional()], format="%Y-%m-%d")
+
+    def set_choices(self, actions: list[str], entity_types: list[str]) -> None:
+        self.action.choices = select_choices((a, a.replace("_", " ")) for a in actions)
+        self.entity_type.choices = select_choices((t, t.replace("_", " ")) for t in entity_types)
+
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date.")
+
+
+class AttorneySearchForm(FilterForm):
+    q = StringField(
+        "Attorney name or external id",
+        validators=[Optional(), Length(max=200, message="At most 200 characters.")],
+    )
+
+    @property
+    def query(self) -> str:
+        return (self.q.data or "").strip() if not self.q.errors else ""
+
+
+class OverrideSearchForm(FlaskForm):
+    """The override page's search, shown empty on the child page beside the eligible search."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Any attorney by name or external id",
+        id="override-q",
+        validators=[Optional(), Length(max=200, message="At most 200 characters.")],
+    )
+
+
+# --- decisions and the child page (POST, CSRF) ----------------------------------------------------
+
+
+def _note_given(reason: SelectField, note: TextAreaField) -> bool:
+    """A reason such as "other" needs a note; says so on the note field. (Not an inline
+    validator: the note's Optional() stops its chain when it is empty.)"""
+    if reason.data in NOTE_REQUIRED_FOR and not (note.data or "").strip():
+        label = REJECTION_REASONS[reason.data]
+        note.errors = [*note.errors, f"Say why in the note: '{label}' needs one."]
+        return False
+    return True
 
 
 class _ReturnTo(FlaskForm):
@@ -163,25 +265,28 @@ class OverrideForm(FlaskForm):
     submit = SubmitField("Offer the case and record the override")
 
 
-class AttorneySearchForm(FilterForm):
-    q = StringField(
-        "Attorney name or external id",
-        validators=[Optional(), Length(max=200, message="At most 200 characters.")],
+# --- runs and spreadsheets (POST, CSRF) -----------------------------------------------------------
+
+
+class RunNowForm(FlaskForm):
+    submit = SubmitField("Run now")
+
+
+class UploadForm(FlaskForm):
+    kind = SelectField(
+        "What the file holds",
+        choices=[SelectChoice(kind.value, kind.value.capitalize()) for kind in DATA_KINDS],
+        validators=[DataRequired("Choose what the file holds.")],
     )
-
-    @property
-    def query(self) -> str:
-        return (self.q.data or "").strip() if not self.q.errors else ""
-
-
-class OverrideSearchForm(FlaskForm):
-    """The override page's search, shown empty on the child page beside the eligible search."""
-
-    class Meta:
-        csrf = False
-
-    q = StringField(
-        "Any attorney by name or external id",
-        id="override-q",
-        validators=[Optional(), Length(max=200, message="At most 200 characters.")],
+    file = FileField(
+        "CSV file",
+        validators=[
+            FileRequired("Choose a CSV file to upload."),
+            FileSize(
+                max_size=UPLOAD_LIMIT_MB * 1024 * 1024,
+                message=f"The file is larger than {UPLOAD_LIMIT_MB} MB: split it into parts.",
+            ),
+        ],
     )
+    dry_run = BooleanField("Check only (dry run): report problems, import nothing")
+    submit = SubmitField("Upload")

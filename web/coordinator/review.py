@@ -48,8 +48,8 @@ from ..pagination import paginate
 from ..security import is_safe_next, signed_in_user
 from . import bp
 from .explanations import court_label
-from .forms import BulkForm, ConfirmForm, RejectForm, ReviewFilterForm
-from .runs import filter_choices, filter_conditions
+from .filters import ChildChoices, Choice, filter_choices, filter_conditions
+from .forms import BulkForm, ChildFilterForm, ConfirmForm, RejectForm
 
 SCORE_PART_LABELS = {
     "language": "language",
@@ -208,38 +208,31 @@ def _next_nightly_run() -> datetime | None:
     return fire
 
 
-def _keep_requested_choices(
-    session: Session,
-    courts: dict[str, tuple[str, int]],
-    languages: dict[str, tuple[str, int]],
-) -> None:
+def _keep_requested_choices(session: Session, choices: ChildChoices) -> None:
     """Keep a court or language the coordinator filters by as a choice even once no proposal
     has it (the last one was just decided): the filter then shows an empty list, not all."""
     court = request.args.get("court", "")
-    if court and court not in courts:
+    if court and court not in choices.courts:
         row = session.execute(select(Court.id, Court.city).where(Court.code == court)).first()
         if row is not None:
-            courts[court] = (court_label(row.city, court), row.id)
+            choices.courts[court] = Choice(court_label(row.city, court), row.id)
     language = request.args.get("language", "")
-    if language and language not in languages:
+    if language and language not in choices.languages:
         found = session.execute(
             select(Language.id, Language.name).where(Language.code == language)
         ).first()
         if found is not None:
-            languages[language] = (found.name, found.id)
+            choices.languages[language] = Choice(found.name, found.id)
 
 
 def _render_queue(bulk: BulkForm, status: int = 200) -> tuple[str, int]:
     session = get_session()
     today = date.today()
     tier = tier_expression(today)
-    courts, languages = filter_choices(session, [_awaiting_review()])
-    _keep_requested_choices(session, courts, languages)
-    filters = ReviewFilterForm()
-    filters.set_choices(
-        courts=[(code, label) for code, (label, _) in courts.items()],
-        languages=[(code, name) for code, (name, _) in languages.items()],
-    )
+    choices = filter_choices(session, [_awaiting_review()])
+    _keep_requested_choices(session, choices)
+    filters = ChildFilterForm()
+    filters.set_choices(courts=choices.court_options(), languages=choices.language_options())
     chosen = filters.chosen()
     page = paginate(
         session,
@@ -249,7 +242,7 @@ def _render_queue(bulk: BulkForm, status: int = 200) -> tuple[str, int]:
         .join(Language, Language.id == Child.primary_language_id)
         .where(
             Match.status == MatchStatus.PROPOSED,
-            *filter_conditions(chosen, courts, languages, tier),
+            *filter_conditions(chosen, choices, tier),
         )
         .order_by(tier, Child.next_hearing_date.asc().nulls_last(), Child.id, Match.id),
         scalars=False,

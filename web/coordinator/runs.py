@@ -1,51 +1,28 @@
-"""GET /runs (history), POST /runs ("Run now"), GET /runs/<id> (one run, live while it runs),
-GET /children/unmatched (every child still without an attorney, and why)."""
+"""GET /runs (history), POST /runs ("Run now"), GET /runs/<id> (one run, live while it runs)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from flask import flash, make_response, redirect, render_template, request, url_for
+from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from jobs.matching import start_run_in_background
 from jobs.runlock import RunInProgress
-from matcher.rules import CaseType, Tier
+from matcher.rules import Tier
 from models import audit
 from models.base import utcnow
-from models.entities import (
-    CaseStatus,
-    Child,
-    ChildLanguage,
-    Court,
-    Language,
-    Match,
-    MatchRun,
-    MatchStatus,
-    RunStatus,
-    UnmatchedChild,
-    User,
-)
-from models.queries import latest_succeeded_run, tier_expression
+from models.entities import Match, MatchRun, MatchStatus, RunStatus, UnmatchedChild, User
 
 from ..extensions import get_db, get_session
 from ..pagination import paginate
 from ..security import signed_in_user
 from . import bp
-from .explanations import (
-    NOT_YET_CONSIDERED,
-    NOT_YET_CONSIDERED_LABEL,
-    REASON_LABELS,
-    attorney_counts,
-    closest_attorneys,
-    court_label,
-    reason_label,
-    summarise_unmatched,
-)
-from .ops_forms import RunNowForm, UnmatchedFilterForm
+from .explanations import summarise_unmatched
+from .forms import RunNowForm
 
 STAGE_LABELS = {
     "loading": "Loading children and attorneys",
@@ -58,8 +35,6 @@ TIMING_LABELS = {
     "save": "save",
 }
 TRIGGER_LABELS = {"schedule": "Nightly schedule", "command": "Command line", "web": "Run now"}
-# A child with one of these matches is spoken for or proposed: not on the unmatched list.
-ACTIVE_MATCH_STATUSES = (MatchStatus.PROPOSED, MatchStatus.CONFIRMED, MatchStatus.ACCEPTED)
 TIERS = tuple(f"T{tier.value}" for tier in Tier)
 # Seconds between reloads of a running run's page.
 REFRESH_S = 3
@@ -193,149 +168,3 @@ def duration(start: datetime, end: datetime | None) -> str:
         return f"{minutes} min {secs} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min"
-
-
-# --- unmatched children -----------------------------------------------------------------------
-
-
-@bp.route("/children/unmatched")
-def unmatched() -> str:
-    """Open children with no attorney and nothing proposed or offered, most urgent first, with
-    the latest successful run's reason and the attorneys who came closest."""
-    session = get_session()
-    today = date.today()
-    latest = latest_succeeded_run(session)
-    tier = tier_expression(today)
-    listed = [
-        Child.case_status == CaseStatus.OPEN,
-        ~exists().where(Match.child_id == Child.id, Match.status.in_(ACTIVE_MATCH_STATUSES)),
-    ]
-    # Choices from every open case: nearly the same list, without the costly "no match" test.
-    courts, languages = filter_choices(session, [Child.case_status == CaseStatus.OPEN])
-    form = UnmatchedFilterForm()
-    reasons = [(code, label) for code, label in REASON_LABELS.items()]
-    reasons.append((NOT_YET_CONSIDERED, NOT_YET_CONSIDERED_LABEL))
-    form.set_choices(
-        courts=[(code, label) for code, (label, _) in courts.items()],
-        languages=[(code, name) for code, (name, _) in languages.items()],
-        reasons=reasons,
-    )
-    chosen = form.chosen()
-    conditions = [*listed, *filter_conditions(chosen, courts, languages, tier)]
-    reason = chosen.get("reason")
-    if reason == NOT_YET_CONSIDERED:
-        conditions.append(UnmatchedChild.id.is_(None))
-    elif reason:
-        conditions.append(UnmatchedChild.reason == reason)
-    on_latest_run = and_(
-        UnmatchedChild.child_id == Child.id,
-        UnmatchedChild.run_id == (latest.id if latest else -1),
-    )
-    page = paginate(
-        session,
-        select(Child, Court.code, Court.city, Language.name, tier.label("tier"), UnmatchedChild)
-        .join(Court, Court.id == Child.court_id)
-        .join(Language, Language.id == Child.primary_language_id)
-        .outerjoin(UnmatchedChild, on_latest_run)
-        .where(*conditions)
-        .order_by(tier, Child.next_hearing_date.asc().nulls_last(), Child.id),
-        scalars=False,
-    )
-    summary = None
-    not_considered = 0
-    if latest is not None:
-        summary = summarise_unmatched(
-            session, [UnmatchedChild.run_id == latest.id, *conditions], tier
-        )
-    not_considered = (
-        session.scalar(
-            select(func.count())
-            .select_from(Child)
-            .outerjoin(UnmatchedChild, on_latest_run)
-            .where(*conditions, UnmatchedChild.id.is_(None))
-        )
-        or 0
-    )
-    closest = closest_attorneys(
-        session,
-        {
-            row.Child.id: list(row.UnmatchedChild.closest_attorney_ids)
-            for row in page.items
-            if row.UnmatchedChild is not None
-        },
-        today,
-    )
-    return render_template(
-        "coordinator/unmatched.html",
-        page=page,
-        form=form,
-        filtered=bool(chosen),
-        latest=latest,
-        summary=summary,
-        not_considered=not_considered,
-        closest=closest,
-        today=today,
-        reason_label=reason_label,
-        attorney_counts=attorney_counts,
-        court_label=court_label,
-        not_yet_considered_label=NOT_YET_CONSIDERED_LABEL,
-        child_page="coordinator.child" in current_app.view_functions,
-    )
-
-
-def filter_choices(
-    session: Any, listed: list[ColumnElement[bool]]
-) -> tuple[dict[str, tuple[str, int]], dict[str, tuple[str, int]]]:
-    """Courts and languages of the children `listed` selects: code -> (label, id)."""
-    courts = {
-        code: (court_label(city, code), court_id)
-        for court_id, code, city in session.execute(
-            select(Court.id, Court.code, Court.city)
-            .where(Court.id.in_(select(Child.court_id).where(*listed)))
-            .order_by(Court.city, Court.code)
-        )
-    }
-    spoken = (
-        select(Child.primary_language_id)
-        .where(*listed)
-        .union(
-            select(ChildLanguage.language_id)
-            .join(Child, Child.id == ChildLanguage.child_id)
-            .where(*listed)
-        )
-    )
-    languages = {
-        code: (name, language_id)
-        for language_id, code, name in session.execute(
-            select(Language.id, Language.code, Language.name)
-            .where(Language.id.in_(spoken))
-            .order_by(Language.name)
-        )
-    }
-    return courts, languages
-
-
-def filter_conditions(
-    chosen: dict[str, Any],
-    courts: dict[str, tuple[str, int]],
-    languages: dict[str, tuple[str, int]],
-    tier: ColumnElement[int],
-) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if "court" in chosen:
-        conditions.append(Child.court_id == courts[chosen["court"]][1])
-    if "language" in chosen:
-        language_id = languages[chosen["language"]][1]
-        conditions.append(
-            or_(
-                Child.primary_language_id == language_id,
-                exists().where(
-                    ChildLanguage.child_id == Child.id, ChildLanguage.language_id == language_id
-                ),
-            )
-        )
-    if "case_type" in chosen:
-        conditions.append(Child.case_type == CaseType(chosen["case_type"]))
-    if "tier" in chosen:
-        conditions.append(tier == int(chosen["tier"]))
-    return conditions

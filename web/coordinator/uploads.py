@@ -22,7 +22,7 @@ from models.imports import ImportFailed, import_csv
 from ..extensions import get_session
 from ..security import signed_in_user
 from . import bp
-from .ops_forms import UPLOAD_LIMIT_MB, UploadForm
+from .forms import UPLOAD_LIMIT_MB, UploadForm
 
 # One made-up row per kind under the header, showing every format (lists, levels, dates); the
 # three import together in this order (the conflict names the example attorney and child).
