@@ -7,6 +7,7 @@ from datetime import date
 from flask import current_app, render_template
 from sqlalchemy import and_, exists, func, select
 
+from models.capacity import CAPACITY_HOLDING_STATUSES
 from models.entities import CaseStatus, Child, Court, Language, Match, MatchStatus, UnmatchedChild
 from models.queries import latest_succeeded_run, tier_expression
 
@@ -27,7 +28,7 @@ from .filters import filter_choices, filter_conditions
 from .forms import UnmatchedFilterForm
 
 # A child with one of these matches is spoken for or proposed: not on the unmatched list.
-ACTIVE_MATCH_STATUSES = (MatchStatus.PROPOSED, MatchStatus.CONFIRMED, MatchStatus.ACCEPTED)
+ACTIVE_MATCH_STATUSES = (MatchStatus.PROPOSED, *CAPACITY_HOLDING_STATUSES)
 
 
 @bp.route("/children/unmatched")
