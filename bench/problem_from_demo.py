@@ -102,7 +102,7 @@ def problem_from_demo(data: DemoData, as_of: date) -> MatchProblem:
                 court_ids=tuple(court_id[code] for code in _items(row["courts"])),
                 states_admitted=tuple(_items(row["states_admitted"])),
                 expertise=tuple(expertise),
-                free_capacity=int(row["capacity"]) - active,
+                free_slots=int(row["capacity"]) - active,
                 current_load=active,
                 takes_detained=row["takes_detained"] == "true",
                 remote_ok=row["remote_ok"] == "true",

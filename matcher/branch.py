@@ -75,7 +75,7 @@ def search_groups(
 ) -> Search:
     """Best assignment keeping sibling groups together, starting from the relaxation `root`
     and a feasible `incumbent`; stops after `max_nodes` relaxations, or at the deadline."""
-    capacity = np.where(inst.available, inst.free_capacity, 0)
+    capacity = np.where(inst.available, inst.free_slots, 0)
     best, best_value = incumbent, objective(inst, incumbent, bonus)
     best_key = lexicographic(best_value)
     root_value = objective(inst, root, bonus)

@@ -143,8 +143,8 @@ class Instance:
         s = self.settings
         attorneys = self.attorneys
         n = len(attorneys)
-        self.free_capacity: IntArray = np.array(
-            [max(0, a.free_capacity) for a in attorneys], dtype=np.int64
+        self.free_slots: IntArray = np.array(
+            [max(0, a.free_slots) for a in attorneys], dtype=np.int64
         ).reshape(n)
         self.current_load: IntArray = np.array(
             [max(0, a.current_load) for a in attorneys], dtype=np.int64
@@ -156,7 +156,7 @@ class Instance:
         self.takes_detained: BoolArray = np.array(
             [a.takes_detained for a in attorneys], dtype=np.bool_
         ).reshape(n)
-        self.available: BoolArray = (self.free_capacity > 0) & ~self.on_leave
+        self.available: BoolArray = (self.free_slots > 0) & ~self.on_leave
 
         home_lat = np.array(
             [np.nan if a.home_latitude is None else a.home_latitude for a in attorneys],
@@ -356,7 +356,7 @@ class Instance:
             PairRule.ON_LEAVE: ~self.on_leave,
             PairRule.CONFLICT: everyone,
             PairRule.REFUSED_BEFORE: everyone,
-            PairRule.NO_FREE_SLOT: self.free_capacity > 0,
+            PairRule.NO_FREE_SLOT: self.free_slots > 0,
         }
         return {rule: by_rule[rule] for rule in PairRule}
 
@@ -448,7 +448,7 @@ class Instance:
             common = options[0][0]
             for attorneys, _ in options[1:]:
                 common = np.intersect1d(common, attorneys, assume_unique=True)
-            common = common[self.free_capacity[common] >= len(members)]
+            common = common[self.free_slots[common] >= len(members)]
             for child, (attorneys, fit) in zip(members.tolist(), options, strict=True):
                 keep = np.isin(attorneys, common)
                 self.sibling_options[child] = (attorneys[keep], fit[keep])

@@ -114,7 +114,7 @@ class Explainer:
         self.names: Mapping[str, str] = inst.problem.language_names
         matched = attorney_of >= 0
         self.new_cases = np.bincount(attorney_of[matched], minlength=len(inst.attorneys))
-        self.capacity_left = np.where(inst.available, inst.free_capacity - self.new_cases, 0)
+        self.capacity_left = np.where(inst.available, inst.free_slots - self.new_cases, 0)
         # placed[a, t]: children of tier t given to attorney a in this run
         self.placed = np.zeros((len(inst.attorneys), 5), dtype=np.int64)
         np.add.at(self.placed, (attorney_of[matched], inst.tier[matched]), 1)
@@ -279,7 +279,7 @@ class Explainer:
         if not len(common):
             reason = UnmatchedReason.SIBLINGS_NO_COMMON_ATTORNEY
             detail = f"Sibling group of {size}: no attorney is eligible for all of them."
-        elif not (inst.free_capacity[common] >= size).any():
+        elif not (inst.free_slots[common] >= size).any():
             reason = UnmatchedReason.SIBLING_GROUP_TOO_LARGE
             detail = (
                 f"Sibling group of {size}: none of the {len(common)} attorneys eligible for all "
@@ -292,7 +292,7 @@ class Explainer:
                 "the run stopped before placing the group (time limit)."
             )
         else:
-            roomy = int((inst.free_capacity[common] >= size).sum())
+            roomy = int((inst.free_slots[common] >= size).sum())
             reason = UnmatchedReason.TAKEN_BY_MORE_URGENT
             detail = (
                 f"Sibling group of {size}: the {roomy} attorneys eligible for all of them with "

@@ -235,7 +235,7 @@ class PairJudge:
                 return RefusedFailure()
             case PairRule.NO_FREE_SLOT:
                 return CapacityFailure(
-                    free_slots=record.free_capacity, current_load=record.current_load
+                    free_slots=record.free_slots, current_load=record.current_load
                 )
 
 

@@ -23,7 +23,7 @@ def greedy_assign(inst: Instance) -> IndexArray:
     """Attorney index per child (-1 unmatched) in the baseline's order."""
     n = len(inst.children)
     attorney_of = np.full(n, -1, dtype=np.int32)
-    room = np.where(inst.available, inst.free_capacity, 0)
+    room = np.where(inst.available, inst.free_slots, 0)
     # Places only ever fill up, so each class's first attorney with room only moves forward.
     first_open = np.zeros(len(inst.classes), dtype=np.int64)
     done = np.zeros(n, dtype=np.bool_)

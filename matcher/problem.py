@@ -45,8 +45,8 @@ class AttorneyInput:
     court_ids: tuple[int, ...]
     states_admitted: tuple[str, ...]
     expertise: tuple[tuple[CaseType, ExpertiseLevel], ...]
-    # capacity - active cases - accepted - confirmed offers, computed by the caller
-    free_capacity: int
+    # free slots as models.capacity computes them (capacity - active cases - confirmed offers)
+    free_slots: int
     # cases already carried, the base of the load-balancing cost
     current_load: int = 0
     takes_detained: bool = False

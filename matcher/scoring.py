@@ -43,7 +43,7 @@ def tier_bonus(inst: Instance) -> IntArray:
         if len(klass.attorneys):
             max_pair = max(max_pair, int(np.abs(klass.attorney_units).max()))
     max_pair += int(inst.tender_units.max(initial=0))
-    capacity = np.where(inst.available, inst.free_capacity, 0)
+    capacity = np.where(inst.available, inst.free_slots, 0)
     max_load = int((inst.load_units_per_case * (inst.current_load + capacity - 1)).max(initial=0))
     matchable = min(len(inst.children), int(capacity.sum()))
     step = (2 * matchable + 2) * (max_pair + max(max_load, 0)) + 1

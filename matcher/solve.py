@@ -137,7 +137,7 @@ def _relaxation(
     steering split groups together."""
     started = time.perf_counter()
     taking_part = np.ones(len(inst.children), dtype=np.bool_)
-    capacity = np.where(inst.available, inst.free_capacity, 0)
+    capacity = np.where(inst.available, inst.free_slots, 0)
     load_before = np.zeros_like(capacity)
     for g, attorney in fixed.items():
         members = inst.groups[g]
@@ -182,7 +182,7 @@ def _preferences(inst: Instance, attorney_of: IndexArray, round_number: int) -> 
     prefer: dict[int, int] = {}
     for members in inst.groups:
         where, held = np.unique(attorney_of[members], return_counts=True)
-        order = np.lexsort((where, -np.where(where >= 0, inst.free_capacity[where], 0), -held))
+        order = np.lexsort((where, -np.where(where >= 0, inst.free_slots[where], 0), -held))
         choice = int(where[order[round_number % len(where) if len(where) > 1 else 0]])
         prefer.update(dict.fromkeys(members.tolist(), choice))
     return prefer
@@ -197,7 +197,7 @@ def _solve_whole(
         start[inst.groups[g]] = -1
     children = list(range(len(inst.children)))
     entities = _entities(inst, children, dict.fromkeys(children, 0))
-    capacity = np.where(inst.available, inst.free_capacity, 0)
+    capacity = np.where(inst.available, inst.free_slots, 0)
     solution = solve_exact(inst, entities, capacity, np.zeros_like(capacity), start, deadline)
     attorney_of = np.full(len(inst.children), -1, dtype=np.int32)
     for entity, placement in zip(entities, solution.placements, strict=True):
@@ -216,7 +216,7 @@ def _entities(inst: Instance, children: Sequence[int], home: Mapping[int, int]) 
 
 def _repair(inst: Instance, relaxed: IndexArray, split: list[int], deadline: float) -> IndexArray:
     """Decides every split group with CP-SAT on the neighbourhood of its attorneys."""
-    capacity = np.where(inst.available, inst.free_capacity, 0)
+    capacity = np.where(inst.available, inst.free_slots, 0)
     current = relaxed.copy()
     for g in split:
         current[inst.groups[g]] = -1

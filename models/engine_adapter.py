@@ -182,7 +182,7 @@ def load_attorneys(
                 court_ids=tuple(courts.get(attorney_id, ())),
                 states_admitted=tuple(states.get(attorney_id, ())),
                 expertise=tuple(expertise.get(attorney_id, ())),
-                free_capacity=slots[attorney_id].free_slots,
+                free_slots=slots[attorney_id].free_slots,
                 current_load=slots[attorney_id].load,
                 takes_detained=detained,
                 remote_ok=remote,

@@ -86,7 +86,7 @@ def attorney(
         court_ids=tuple(c.id for c in courts),
         states_admitted=states,
         expertise=expertise,
-        free_capacity=free,
+        free_slots=free,
         current_load=load,
         takes_detained=takes_detained,
         remote_ok=remote_ok,

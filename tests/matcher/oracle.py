@@ -71,7 +71,7 @@ def broken_rules(problem: MatchProblem, child: ChildInput, attorney: AttorneyInp
     ]
     if not acceptable:
         broken.append("expertise")
-    if attorney.free_capacity <= 0:
+    if attorney.free_slots <= 0:
         broken.append("capacity")
     if any(start <= problem.as_of <= end for start, end in attorney.leave):
         broken.append("leave")
@@ -149,7 +149,7 @@ def feasible_assignments(problem: MatchProblem) -> Iterator[dict[int, int]]:
         [None] + [a.id for a in problem.attorneys if not broken_rules(problem, child, a)]
         for child in children
     ]
-    capacity = {a.id: a.free_capacity for a in problem.attorneys}
+    capacity = {a.id: a.free_slots for a in problem.attorneys}
     for choice in itertools.product(*options):
         assignment = {c.id: a for c, a in zip(children, choice, strict=True) if a is not None}
         used = Counter(assignment.values())
@@ -191,7 +191,7 @@ def check_rules(problem: MatchProblem, result: MatchResult) -> None:
             assert math.isclose(proposal.score_parts[part], value, abs_tol=0.006), (part, proposal)
     per_attorney = Counter(p.attorney_id for p in result.proposals)
     for attorney_id, new_cases in per_attorney.items():
-        assert new_cases <= attorneys[attorney_id].free_capacity, f"attorney {attorney_id} over"
+        assert new_cases <= attorneys[attorney_id].free_slots, f"attorney {attorney_id} over"
         loads = sum(p.score_parts["load"] for p in result.proposals if p.attorney_id == attorney_id)
         assert math.isclose(
             -loads, load_cost(problem, attorneys[attorney_id], new_cases), abs_tol=1e-6

@@ -119,7 +119,7 @@ def attorneys(draw: st.DrawFn, attorney_id: int, mix: Mix) -> AttorneyInput:
         court_ids=draw(st.sampled_from(mix.court_lists)),
         states_admitted=tuple(draw(st.lists(st.sampled_from(("NY", "MD")), unique=True))),
         expertise=tuple(expertise),
-        free_capacity=draw(st.sampled_from(mix.capacities)),
+        free_slots=draw(st.sampled_from(mix.capacities)),
         current_load=draw(st.integers(0, 3)),
         takes_detained=draw(st.booleans()),
         remote_ok=draw(st.booleans()),

@@ -51,7 +51,7 @@ def test_attorney_capacity_is_net_of_accepted_cases_and_confirmed_offers(factori
 
     [loaded] = [a for a in load_problem(factories, AS_OF).attorneys if a.id == attorney.id]
 
-    assert loaded.free_capacity == 5 - 1 - 2
+    assert loaded.free_slots == 5 - 1 - 2
     assert loaded.current_load == 3
     assert loaded.languages == (("spa", LanguageLevel.NATIVE),)
     assert loaded.expertise == ((CaseType.SIJS, ExpertiseLevel.EXPERT),)

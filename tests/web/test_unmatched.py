@@ -118,9 +118,9 @@ def scene(factories):
         take_detained=8,
         not_on_leave=7,
         no_conflict=6,
-        free_capacity=0,
+        free_slots=0,
     )
-    unmatched(s.later, 4, "taken_by_more_urgent", serve_court=3, no_conflict=3, free_capacity=2)
+    unmatched(s.later, 4, "taken_by_more_urgent", serve_court=3, no_conflict=3, free_slots=2)
     f.MatchFactory(child=s.turned_down, run=run, status=MatchStatus.REJECTED)
 
     # Not listed: represented, proposed, offered, or the case closed.

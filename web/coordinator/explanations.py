@@ -239,7 +239,7 @@ def closest_attorneys(
     problem = load_children_problem(session, today, list(closest_ids_by_child), attorney_ids)
     judge = PairJudge(problem)
     known_children = {child.id for child in problem.children}
-    free_slots = {attorney.id: attorney.free_capacity for attorney in problem.attorneys}
+    free_slots = {attorney.id: attorney.free_slots for attorney in problem.attorneys}
     result: dict[int, list[CloseAttorney]] = {}
     for child_id, ids in closest_ids_by_child.items():
         result[child_id] = []
