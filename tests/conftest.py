@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -22,6 +23,12 @@ from models.reference import load_reference_data
 from web import create_app
 
 REFERENCE_TABLES = {"courts", "languages", "language_aliases"}
+TODAY = date.today()
+
+
+def days(n: int, *, after: date = TODAY) -> date:
+    """The date `n` days after `after` (today unless given); a negative `n` goes back."""
+    return after + timedelta(days=n)
 
 
 def _backends() -> list[str]:

@@ -7,7 +7,6 @@ match's history and the audit trail. The last-slot race runs two real sessions i
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
@@ -29,14 +28,10 @@ from models import (
 from models.db import Database
 from models.decisions import confirm, correct_languages, manual_match, reject
 from models.pair_checks import DecisionRefused, Rule, check_pair, eligible_attorneys
+from tests.conftest import TODAY, days
 
-TODAY = date.today()
 # A generous guard so that a broken lock fails the test instead of hanging it; never a timing.
 HANG_GUARD_S = 60
-
-
-def days(n: int) -> date:
-    return TODAY + timedelta(days=n)
 
 
 def coordinator() -> object:

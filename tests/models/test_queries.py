@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import astuple
-from datetime import date, timedelta
+from datetime import date
+from functools import partial
 
 import pytest
 from sqlalchemy import event, select
@@ -15,12 +16,12 @@ from fixtures import factories as f
 from matcher.rules import Tier, tier_for
 from models import capacity, queries
 from models.entities import Attorney, CaseStatus, Child, Match, MatchStatus, Role
+from tests.conftest import days as days_after_today
 
 AS_OF = date(2026, 3, 10)
 
 
-def days(n: int) -> date:
-    return AS_OF + timedelta(days=n)
+days = partial(days_after_today, after=AS_OF)
 
 
 def child(

@@ -5,6 +5,7 @@ CSRF protection stays on: helpers read the token from the page, as a browser wou
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 
@@ -14,12 +15,47 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from fixtures import factories as f
-from models.entities import Role, User
+from models.entities import Match, MatchStatus, Role, User
 
 PASSWORD = f.FACTORY_PASSWORD
 
 _CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 _COUNT = re.compile(r'data-count="([^"]+)">(\d+)<')
+
+
+def text_of(page: TestResponse) -> str:
+    """The page's text with entities decoded, tags kept (enough to find what it says)."""
+    return html.unescape(page.get_data(as_text=True))
+
+
+def plain(fragment: str) -> str:
+    """Text without tags, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", fragment).split())
+
+
+def flashes(page: TestResponse | str) -> list[tuple[str, str]]:
+    """(category, message) of each flashed message on a page (a response or its HTML)."""
+    text = page if isinstance(page, str) else page.get_data(as_text=True)
+    return [
+        (category, html.unescape(message))
+        for category, message in re.findall(r'<p class="flash flash-(\w+)">(.*?)</p>', text, re.S)
+    ]
+
+
+def flash_messages(page: TestResponse | str) -> list[str]:
+    """The flashed messages on a page, without their categories."""
+    return [message for _, message in flashes(page)]
+
+
+def status_of(session: Session, match_id: int) -> MatchStatus:
+    session.expire_all()
+    return session.get_one(Match, match_id).status
+
+
+def post_from(client: FlaskClient, page_path: str, action: str, data: dict | None = None, **kwargs):
+    """POST `data` to `action` with the CSRF token of `page_path`, as its form would."""
+    token = csrf_token(client.get(page_path))
+    return client.post(action, data={"csrf_token": token, **(data or {})}, **kwargs)
 
 
 def csrf_token(page: TestResponse) -> str:

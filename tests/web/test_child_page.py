@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from fixtures import factories as f
 from models import AuditEvent, Child, Match, MatchEvent, MatchStatus, Role
+from tests.conftest import TODAY
 
-from .conftest import csrf_token
-from .test_review import flashes, plain, post_from, status_of, text_of
-
-TODAY = date.today()
+from .conftest import csrf_token, flashes, plain, post_from, status_of, text_of
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -12,12 +12,9 @@ from sqlalchemy.orm import Session
 from fixtures import factories as f
 from matcher.rules import Tier, tier_for
 from models.entities import Attorney, CaseStatus, Child, Match, MatchStatus, Role
+from tests.conftest import days
 
 from .conftest import shown_counts
-
-
-def days(n: int) -> date:
-    return date.today() + timedelta(days=n)
 
 
 def populate(session: Session) -> None:

@@ -2,59 +2,21 @@
 
 from __future__ import annotations
 
-import html
 import re
-from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
 
 from fixtures import factories as f
 from models import AuditEvent, ChildLanguage, Match, MatchEvent, MatchStatus, Role
+from tests.conftest import days
 
-from .conftest import csrf_token
-
-TODAY = date.today()
-
-
-def days(n: int) -> date:
-    return TODAY + timedelta(days=n)
-
-
-def text_of(page) -> str:
-    """The page's text with entities decoded, tags kept (enough to find what it says)."""
-    return html.unescape(page.get_data(as_text=True))
-
-
-def plain(fragment: str) -> str:
-    """Text without tags, whitespace collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", fragment).split())
+from .conftest import csrf_token, flashes, plain, post_from, status_of, text_of
 
 
 def rows_in(page) -> list[str]:
     """The child external ids of the queue's rows, in order."""
     return re.findall(r'<tr data-match="\d+" data-child="([^"]+)"', page.get_data(as_text=True))
-
-
-def flashes(page) -> list[tuple[str, str]]:
-    return [
-        (category, html.unescape(message))
-        for category, message in re.findall(
-            r'<p class="flash flash-(\w+)">(.*?)</p>', page.get_data(as_text=True), re.S
-        )
-    ]
-
-
-def status_of(session: Session, match_id: int) -> MatchStatus:
-    session.expire_all()
-    return session.get_one(Match, match_id).status
-
-
-def post_from(client, page_path: str, action: str, data: dict | None = None, **kwargs):
-    """POST `data` to `action` with the CSRF token of `page_path`, as its form would."""
-    token = csrf_token(client.get(page_path))
-    return client.post(action, data={"csrf_token": token, **(data or {})}, **kwargs)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from models.entities import AuditEvent, Match, MatchRun, MatchStatus, Role, RunS
 from models.settings import SOLVER_TIME_LIMIT_KEY, put_setting
 from tests.jobs.test_matching import spy_on_time_limits
 
-from .conftest import csrf_token, shown_counts
+from .conftest import csrf_token, flash_messages, shown_counts
 from .test_unmatched import places_shown
 
 OTHER_ROLES = [Role.ATTORNEY, Role.PROGRAM_LEAD, Role.ADMIN]
@@ -27,10 +27,6 @@ RUN_JOIN_TIMEOUT_S = 120
 
 def shown_runs(html: str) -> list[int]:
     return [int(n) for n in re.findall(r'<tr data-run="(\d+)">', html)]
-
-
-def flashes(html: str) -> list[str]:
-    return re.findall(r'<p class="flash flash-\w+">([^<]*)</p>', html)
 
 
 def run_row(factories, **fields):
@@ -345,7 +341,7 @@ def test_run_now_while_a_run_holds_the_lock_is_refused(client, signed_in, factor
         assert response.status_code == 302
         assert response.headers["Location"] == f"/runs/{running.id}"
         html = client.get(response.headers["Location"]).get_data(as_text=True)
-        assert flashes(html) == [
+        assert flash_messages(html) == [
             f"Run {running.id} has been in progress since {since:%H:%M} UTC; "
             "it was not started again."
         ]

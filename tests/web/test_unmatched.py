@@ -4,7 +4,7 @@ the attorneys who come closest and what is in their way, the summary, filters an
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -14,15 +14,10 @@ from fixtures import factories as f
 from jobs.matching import run_match
 from models.base import utcnow
 from models.entities import CaseStatus, MatchStatus, Role, RunStatus
+from tests.conftest import TODAY, days
 from web.coordinator.explanations import REASON_LABELS
 
 from .conftest import shown_counts
-
-TODAY = date.today()
-
-
-def days(n: int) -> date:
-    return TODAY + timedelta(days=n)
 
 
 def shown_children(html: str) -> list[str]:
@@ -118,9 +113,9 @@ def scene(factories):
         take_detained=8,
         not_on_leave=7,
         no_conflict=6,
-        free_slots=0,
+        free_capacity=0,
     )
-    unmatched(s.later, 4, "taken_by_more_urgent", serve_court=3, no_conflict=3, free_slots=2)
+    unmatched(s.later, 4, "taken_by_more_urgent", serve_court=3, no_conflict=3, free_capacity=2)
     f.MatchFactory(child=s.turned_down, run=run, status=MatchStatus.REJECTED)
 
     # Not listed: represented, proposed, offered, or the case closed.

@@ -22,7 +22,7 @@ from tests.conftest import REFERENCE_TABLES
 from tests.models.test_imports import ATTORNEY, ATTORNEYS, CHILDREN, attorney, child, rows
 from web.coordinator.forms import UPLOAD_LIMIT_MB
 
-from .conftest import csrf_token
+from .conftest import csrf_token, flash_messages
 
 PAGE = "/spreadsheets"
 
@@ -36,10 +36,6 @@ def upload(client, kind: str, data: bytes, filename: str = "in.csv", dry_run: bo
     if dry_run:
         form["dry_run"] = "y"
     return client.post(PAGE, data=form, content_type="multipart/form-data")
-
-
-def flashes(html: str) -> list[str]:
-    return re.findall(r'<p class="flash flash-\w+">([^<]*)</p>', html)
 
 
 def problems_shown(html: str) -> list[tuple[str, str, str, str]]:
@@ -137,7 +133,7 @@ def test_a_good_file_is_imported_and_audited(client, signed_in, db):
 
     assert response.status_code == 302 and response.headers["Location"] == PAGE
     html = client.get(PAGE).get_data(as_text=True)
-    assert flashes(html) == ["children.csv: 2 children imported (2 new, 0 updated)."]
+    assert flash_messages(html) == ["children.csv: 2 children imported (2 new, 0 updated)."]
     with db.session() as session:
         assert sorted(session.scalars(select(Child.external_id))) == ["C-1", "C-2"]
     assert audit_trail(db) == [
@@ -145,7 +141,7 @@ def test_a_good_file_is_imported_and_audited(client, signed_in, db):
     ]
 
     upload(client, "children", data, "children.csv")
-    assert flashes(client.get(PAGE).get_data(as_text=True)) == [
+    assert flash_messages(client.get(PAGE).get_data(as_text=True)) == [
         "children.csv: 2 children imported (0 new, 2 updated)."
     ]
 
@@ -196,7 +192,7 @@ def test_a_dry_run_checks_and_writes_nothing(client, signed_in, db):
     response = upload(client, "attorneys", rows(ATTORNEYS, ATTORNEY), "a.csv", dry_run=True)
 
     assert response.status_code == 302
-    assert flashes(client.get(PAGE).get_data(as_text=True)) == [
+    assert flash_messages(client.get(PAGE).get_data(as_text=True)) == [
         "a.csv: 1 attorneys checked, no problems (1 new, 0 updated on import). "
         "Dry run: nothing was imported."
     ]
