@@ -40,7 +40,7 @@ def make_proposals(database: Database, proposals: int, seed: int) -> int:
     children = int(proposals * 1.6)
     load_demo(database, children, children // 4, seed)
     with database.session() as session, session.begin():
-        session.execute(update(Attorney).values(capacity=Attorney.active_cases + 12))
+        session.execute(update(Attorney).values(capacity=Attorney.imported_active_cases + 12))
     run_match(database, as_of=date.today(), trigger="command")
     with database.session() as session, session.begin():
         proposed = session.scalars(

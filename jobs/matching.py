@@ -21,7 +21,7 @@ from models import audit
 from models.base import utcnow
 from models.db import Database
 from models.entities import MatchRun, RunStatus, User
-from models.matching import SaveSummary, load_problem, save_result, tier_counts
+from models.engine_adapter import SaveSummary, load_problem, save_result, tier_counts
 
 from .runlock import MatchingLock
 

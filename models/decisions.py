@@ -5,7 +5,7 @@ recorded as a `MatchEvent` (who, when, why) and in the audit trail, whose detail
 names, A-numbers or free text.
 
 Confirming re-checks the pair at that moment with the engine's own rules (`matcher.eligibility`,
-fed by `models.matching.load_child_problem`), so a proposal made last night cannot over-fill an
+fed by `models.engine_adapter.load_child_problem`), so a proposal made last night cannot over-fill an
 attorney, or reach a child whose language was corrected since. Two coordinators confirming the
 last slot of one attorney at once are serialised by a lock taken before anything is read:
 exactly one succeeds, the other is told why not. A refused decision raises `DecisionRefused`
@@ -34,6 +34,7 @@ from matcher.rules import ExpertiseLevel, tier_for
 
 from . import audit
 from .base import utcnow
+from .capacity import CAPACITY_HOLDING_STATUSES, attorney_load
 from .entities import (
     Attorney,
     CaseStatus,
@@ -45,8 +46,7 @@ from .entities import (
     MatchStatus,
     User,
 )
-from .matching import REFUSED_STATUSES, child_is_spoken_for, load_child_problem
-from .queries import CAPACITY_HOLDING_STATUSES, attorney_load
+from .engine_adapter import REFUSED_STATUSES, child_is_spoken_for, load_child_problem
 
 # Why a coordinator rejects a proposal: code -> label. "other" needs a note.
 REJECTION_REASONS: dict[str, str] = {

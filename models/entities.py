@@ -244,8 +244,9 @@ class Attorney(Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     firm: Mapped[str] = mapped_column(String(200), default="")
     capacity: Mapped[int] = mapped_column(default=1)
-    # Cases the attorney already carries outside this system (from the import).
-    active_cases: Mapped[int] = mapped_column(default=0)
+    # Cases the attorney already carries outside this system (the import's `active_cases`);
+    # active cases are these plus accepted matches (models/capacity.py).
+    imported_active_cases: Mapped[int] = mapped_column(default=0)
     takes_detained: Mapped[bool] = mapped_column(default=False)
     remote_ok: Mapped[bool] = mapped_column(default=False)
     travel_radius_km: Mapped[int] = mapped_column(default=0)
@@ -263,7 +264,7 @@ class Attorney(Base):
 
     __table_args__ = (
         CheckConstraint("capacity >= 0", name="capacity_non_negative"),
-        CheckConstraint("active_cases >= 0", name="active_cases_non_negative"),
+        CheckConstraint("imported_active_cases >= 0", name="imported_active_cases_non_negative"),
         CheckConstraint("travel_radius_km >= 0", name="travel_radius_non_negative"),
         CheckConstraint(
             "(home_latitude IS NULL) = (home_longitude IS NULL)", name="home_both_or_neither"

@@ -211,7 +211,7 @@ def attorney_rows(session: Session) -> list[Row]:
                 "states_admitted": _joined(sorted(states[attorney.id])),
                 "expertise": _joined(f"{c}:{lv}" for c, lv in sorted(expertise[attorney.id])),
                 "capacity": str(attorney.capacity),
-                "active_cases": str(attorney.active_cases),
+                "active_cases": str(attorney.imported_active_cases),
                 "takes_detained": _flag(attorney.takes_detained),
                 "remote_ok": _flag(attorney.remote_ok),
                 "travel_radius_km": str(attorney.travel_radius_km),

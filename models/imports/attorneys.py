@@ -72,7 +72,7 @@ def validate_attorneys(session: Session, cells: Cells) -> _AttorneyPlan:
             "email": row.required("email", lambda v: parse_email(email(v))),
             "firm": row.optional("firm", firm) or "",
             "capacity": row.required("capacity", parse_count),
-            "active_cases": row.optional("active_cases", parse_count) or 0,
+            "imported_active_cases": row.optional("active_cases", parse_count) or 0,
             "takes_detained": row.required("takes_detained", parse_bool),
             "remote_ok": row.required("remote_ok", parse_bool),
             "travel_radius_km": row.optional("travel_radius_km", parse_count) or 0,

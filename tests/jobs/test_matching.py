@@ -13,7 +13,7 @@ from matcher.rules import Tier
 from models import Child, Match, MatchRun, MatchStatus, RunStatus, UnmatchedChild
 from models.csv_formats import CsvKind
 from models.imports import import_csv
-from models.matching import load_problem
+from models.engine_adapter import load_problem
 from models.settings import MATCH_WEIGHTS_KEY, put_setting
 from tests.matcher.oracle import check_rules
 from web.cli import cli

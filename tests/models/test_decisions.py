@@ -128,7 +128,7 @@ def test_confirm_refuses_when_the_attorney_has_no_free_slot_left(factories):
 
 
 def test_the_free_slot_counts_cases_carried_outside_the_system(factories):
-    attorney = f.AttorneyFactory(capacity=2, active_cases=1)
+    attorney = f.AttorneyFactory(capacity=2, imported_active_cases=1)
     f.MatchFactory(attorney=attorney, status=MatchStatus.CONFIRMED)
     proposal = f.MatchFactory(attorney=attorney)
     factories.commit()
@@ -415,7 +415,7 @@ def test_manual_match_of_an_eligible_pair_is_scored_by_the_engine(factories):
 
 def test_manual_match_breaking_a_rule_is_refused_without_an_override_reason(factories):
     child = f.ChildFactory(language_code="mam")
-    attorney = f.AttorneyFactory(capacity=1, active_cases=1)
+    attorney = f.AttorneyFactory(capacity=1, imported_active_cases=1)
     factories.commit()
     before = counts(factories)
 
@@ -637,7 +637,7 @@ def test_a_manual_match_racing_a_confirmation_for_the_same_child_waits_and_is_re
 
 def test_many_coordinators_at_once_never_overfill_an_attorney(db, factories):
     """Four threads start together on the attorney's two free slots: exactly two confirm."""
-    attorney = f.AttorneyFactory(capacity=3, active_cases=1)
+    attorney = f.AttorneyFactory(capacity=3, imported_active_cases=1)
     proposals = [f.MatchFactory(attorney=attorney) for _ in range(4)]
     users = [f.UserFactory() for _ in range(4)]
     factories.commit()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from fixtures import factories as f
 from matcher.rules import Tier, tier_for
-from models import queries
+from models import capacity, queries
 from models.entities import Attorney, CaseStatus, Child, Match, MatchStatus, Role
 
 AS_OF = date(2026, 3, 10)
@@ -42,7 +42,7 @@ def attorney(
     external_id: str,
     *,
     capacity: int = 3,
-    active_cases: int = 0,
+    imported_active_cases: int = 0,
     active: bool = True,
     leave: tuple[date, date] | None = None,
 ) -> Attorney:
@@ -50,7 +50,7 @@ def attorney(
         external_id=external_id,
         name=f"Attorney {external_id}",
         capacity=capacity,
-        active_cases=active_cases,
+        imported_active_cases=imported_active_cases,
         active=active,
         leave=[leave] if leave else [],
     )
@@ -139,8 +139,8 @@ def test_without_counsel_means_open_and_no_accepted_match(factories):
 def test_counts_on_an_empty_database_are_zero_for_every_tier(session):
     assert queries.children_without_counsel_by_tier(session, AS_OF) == dict.fromkeys(Tier, 0)
     assert queries.count_children(session) == queries.ChildCounts(total=0, open=0)
-    assert queries.free_capacity_by_attorney(session, AS_OF) == {}
-    assert queries.free_capacity_summary(session, AS_OF) == queries.FreeCapacity(0, 0, 0)
+    assert capacity.free_slots_by_attorney(session, AS_OF) == {}
+    assert capacity.free_slots_summary(session, AS_OF) == capacity.FreeSlotsSummary(0, 0, 0)
     assert queries.users_by_role(session) == dict.fromkeys(Role, 0)
 
 
@@ -167,10 +167,10 @@ def test_tiers_follow_the_as_of_date(factories):
 
 def _capacity_scenario() -> dict[str, Attorney]:
     attorneys = {
-        "plain": attorney("plain", capacity=3, active_cases=1),
-        "loaded": attorney("loaded", capacity=5, active_cases=1),
-        "full": attorney("full", capacity=2, active_cases=2),
-        "overfull": attorney("overfull", capacity=1, active_cases=3),
+        "plain": attorney("plain", capacity=3, imported_active_cases=1),
+        "loaded": attorney("loaded", capacity=5, imported_active_cases=1),
+        "full": attorney("full", capacity=2, imported_active_cases=2),
+        "overfull": attorney("overfull", capacity=1, imported_active_cases=3),
         "inactive": attorney("inactive", capacity=4, active=False),
         "leave-today": attorney("leave-today", leave=(days(-3), days(3))),
         "leave-starts-today": attorney("leave-starts", leave=(AS_OF, days(9))),
@@ -193,9 +193,9 @@ def _capacity_scenario() -> dict[str, Attorney]:
     return attorneys
 
 
-def test_free_capacity_by_attorney_follows_rule_4(factories):
+def test_free_slots_by_attorney_follow_rule_4(factories):
     attorneys = _capacity_scenario()
-    free = queries.free_capacity_by_attorney(factories, AS_OF)
+    free = capacity.free_slots_by_attorney(factories, AS_OF)
     assert free == {
         attorneys["plain"].id: 2,
         attorneys["loaded"].id: 2,  # 5 - 1 imported - 1 accepted - 1 confirmed
@@ -206,24 +206,24 @@ def test_free_capacity_by_attorney_follows_rule_4(factories):
     }
 
 
-def test_free_capacity_summary_adds_up_the_same_figures(factories):
+def test_free_slots_summary_adds_up_the_same_figures(factories):
     _capacity_scenario()
-    summary = queries.free_capacity_summary(factories, AS_OF)
-    assert summary == queries.FreeCapacity(
+    summary = capacity.free_slots_summary(factories, AS_OF)
+    assert summary == capacity.FreeSlotsSummary(
         available_attorneys=6, attorneys_with_free_slots=4, free_slots=7
     )
     assert all(type(figure) is int for figure in astuple(summary))  # not Decimal on PostgreSQL
     # Five days on, "leave-later" and "leave-starts-today" are away; "leave-today" and
     # "leave-ends-today" are back with 3 free slots each.
-    assert queries.free_capacity_summary(factories, days(5)) == queries.FreeCapacity(
+    assert capacity.free_slots_summary(factories, days(5)) == capacity.FreeSlotsSummary(
         available_attorneys=7, attorneys_with_free_slots=5, free_slots=12
     )
 
 
 def test_attorney_load_of_one_attorney(factories):
     attorneys = _capacity_scenario()
-    load = queries.attorney_load(factories, attorneys["loaded"].id, AS_OF)
-    assert load == queries.AttorneyLoad(
+    load = capacity.attorney_load(factories, attorneys["loaded"].id, AS_OF)
+    assert load == capacity.AttorneyLoad(
         name="Attorney loaded",
         active=True,
         on_leave=False,
@@ -231,6 +231,7 @@ def test_attorney_load_of_one_attorney(factories):
         imported_active_cases=1,
         accepted_matches=1,
         pending_offers=1,
+        free_slots=2,
     )
     assert load.active_cases == 2 and load.free_slots == 2
 
@@ -248,15 +249,15 @@ def test_attorney_load_of_one_attorney(factories):
 )
 def test_attorney_load_has_no_free_slots_while_away_or_full(factories, key, on_leave, free_slots):
     attorneys = _capacity_scenario()
-    load = queries.attorney_load(factories, attorneys[key].id, AS_OF)
+    load = capacity.attorney_load(factories, attorneys[key].id, AS_OF)
     assert load is not None
     assert (load.on_leave, load.free_slots) == (on_leave, free_slots)
-    free = queries.free_capacity_by_attorney(factories, AS_OF)
+    free = capacity.free_slots_by_attorney(factories, AS_OF)
     assert free.get(attorneys[key].id, 0) == free_slots
 
 
 def test_attorney_load_of_an_unknown_attorney_is_none(session):
-    assert queries.attorney_load(session, 12345, AS_OF) is None
+    assert capacity.attorney_load(session, 12345, AS_OF) is None
 
 
 def test_users_by_role_counts_active_accounts(factories):
@@ -283,9 +284,9 @@ def test_each_count_is_one_statement_however_many_rows(factories):
     calls = [
         lambda: queries.children_without_counsel_by_tier(factories, AS_OF),
         lambda: queries.count_children(factories),
-        lambda: queries.free_capacity_by_attorney(factories, AS_OF),
-        lambda: queries.free_capacity_summary(factories, AS_OF),
-        lambda: queries.attorney_load(factories, attorneys[0].id, AS_OF),
+        lambda: capacity.free_slots_by_attorney(factories, AS_OF),
+        lambda: capacity.free_slots_summary(factories, AS_OF),
+        lambda: capacity.attorney_load(factories, attorneys[0].id, AS_OF),
         lambda: queries.users_by_role(factories),
     ]
     for call in calls:

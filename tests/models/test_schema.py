@@ -66,7 +66,12 @@ def test_case_type_is_enumerated(session):
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"capacity": -1}, {"active_cases": -2}, {"travel_radius_km": -5}, {"home_latitude": 30.0}],
+    [
+        {"capacity": -1},
+        {"imported_active_cases": -2},
+        {"travel_radius_km": -5},
+        {"home_latitude": 30.0},
+    ],
 )
 def test_attorney_constraints(session, overrides):
     values = dict(external_id="A-1", name="R. Diaz", email="rd@example.org", capacity=2)

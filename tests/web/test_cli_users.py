@@ -65,7 +65,9 @@ def test_generated_password_signs_in(runner, db, auth, client):
 
 
 def test_attorney_account_linked_to_a_profile(runner, db, factories, auth, client):
-    f.AttorneyFactory(external_id="ATT-0042", name="Rosa Delgado", capacity=4, active_cases=1)
+    f.AttorneyFactory(
+        external_id="ATT-0042", name="Rosa Delgado", capacity=4, imported_active_cases=1
+    )
     factories.commit()
     result = runner.invoke(
         cli,

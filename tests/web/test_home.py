@@ -34,9 +34,9 @@ def populate(session: Session) -> None:
         f.ChildFactory(next_hearing_date=None),  # T4
         f.ChildFactory(next_hearing_date=days(3), case_status=CaseStatus.CLOSED),
     ]
-    busy = f.AttorneyFactory(capacity=5, active_cases=1)
+    busy = f.AttorneyFactory(capacity=5, imported_active_cases=1)
     f.AttorneyFactory(capacity=2)
-    f.AttorneyFactory(capacity=1, active_cases=1)  # full
+    f.AttorneyFactory(capacity=1, imported_active_cases=1)  # full
     f.AttorneyFactory(capacity=4, active=False)
     f.AttorneyFactory(capacity=3, leave=[(days(-1), days(1))])
     f.MatchFactory(child=children[0], attorney=busy, status=MatchStatus.ACCEPTED)
@@ -60,7 +60,7 @@ def expected_overview(session: Session, as_of: date) -> dict[str, int]:
         m.attorney_id for m in matches if m.status in (MatchStatus.ACCEPTED, MatchStatus.CONFIRMED)
     )
     free = [
-        a.capacity - a.active_cases - held[a.id]
+        a.capacity - a.imported_active_cases - held[a.id]
         for a in session.scalars(select(Attorney)).all()
         if a.active and not any(p.start_date <= as_of <= p.end_date for p in a.leave_periods)
     ]
@@ -134,7 +134,7 @@ def test_empty_database_says_how_to_start(client, signed_in):
 
 
 def test_attorney_sees_their_own_caseload(client, auth, make_user, factories):
-    mine = f.AttorneyFactory(name="Rosa Delgado", capacity=6, active_cases=1)
+    mine = f.AttorneyFactory(name="Rosa Delgado", capacity=6, imported_active_cases=1)
     other = f.AttorneyFactory(name="Someone Else", capacity=9)
     f.MatchFactory(attorney=mine, status=MatchStatus.ACCEPTED)
     f.MatchFactory(attorney=mine, status=MatchStatus.CONFIRMED)

@@ -82,7 +82,7 @@ def test_the_queue_shows_each_proposal_most_urgent_first(client, coordinator, fa
         name="Dana Whitfield",
         firm="Hale & Ortiz LLP",
         capacity=3,
-        active_cases=1,
+        imported_active_cases=1,
         language_levels={"spa": "native", "eng": "fluent"},
         expertise_levels={"asylum": "expert"},
     )

@@ -76,7 +76,7 @@ def scene(factories):
     on_leave = f.AttorneyFactory(name="Lee Leave", leave=[(days(-1), days(10))])
     far = f.AttorneyFactory(name="Sam Far", court_codes=["SFR"], travel_radius_km=50, states=["CA"])
     conflicted = f.AttorneyFactory(name="Cole Conflict")
-    free = f.AttorneyFactory(name="Fran Free", capacity=3, active_cases=1)
+    free = f.AttorneyFactory(name="Fran Free", capacity=3, imported_active_cases=1)
     f.ConflictFactory(attorney=conflicted, child=s.full)
     f.MatchFactory(
         child=f.ChildFactory(external_id="C-ACCEPTED"),

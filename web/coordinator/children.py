@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from models.capacity import CAPACITY_HOLDING_STATUSES
 from models.decisions import (
     DecisionRefused,
     EligibleAttorney,
@@ -34,7 +35,7 @@ from models.entities import (
     UnmatchedChild,
     User,
 )
-from models.queries import CAPACITY_HOLDING_STATUSES, latest_succeeded_run, tier_expression
+from models.queries import latest_succeeded_run, tier_expression
 from models.reference import language_catalogue
 
 from ..extensions import get_session

@@ -30,7 +30,7 @@ from models.entities import (
     MatchStatus,
     UnmatchedChild,
 )
-from models.matching import CHANGED_WHILE_SOLVING, load_children_problem
+from models.engine_adapter import CHANGED_WHILE_SOLVING, load_children_problem
 
 REASON_LABELS: dict[str, str] = {
     UnmatchedReason.NO_ATTORNEY_FOR_COURT: "No attorney serves the court",

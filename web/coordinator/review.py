@@ -25,6 +25,7 @@ from matcher.explain import CASE_TYPE_NAMES
 from matcher.result import SCORE_PARTS
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, age_on
 from models.base import utcnow
+from models.capacity import slots_by_attorney
 from models.decisions import (
     REJECTION_REASONS,
     RULE_LABELS,
@@ -46,7 +47,6 @@ from models.entities import (
     MatchStatus,
     User,
 )
-from models.matching import held_slots_by_attorney
 from models.queries import tier_expression
 
 from ..extensions import get_db, get_session
@@ -115,7 +115,7 @@ def attorney_summaries(
         ).where(AttorneyExpertise.attorney_id.in_(attorney_ids))
     ):
         expertise[attorney_id][CaseType(case_type)] = ExpertiseLevel(level)
-    held = held_slots_by_attorney(session, attorney_ids)
+    slots = slots_by_attorney(session, attorney_ids)
     return {
         row.id: AttorneySummary(
             id=row.id,
@@ -126,7 +126,7 @@ def attorney_summaries(
             languages=[(name, LanguageLevel(level).value) for name, level in languages[row.id]],
             expertise=expertise[row.id],
             capacity=row.capacity,
-            load=row.active_cases + held.get(row.id, 0),
+            load=slots[row.id].load,
         )
         for row in session.execute(
             select(
@@ -136,7 +136,6 @@ def attorney_summaries(
                 Attorney.firm,
                 Attorney.email,
                 Attorney.capacity,
-                Attorney.active_cases,
             ).where(Attorney.id.in_(attorney_ids))
         )
     }

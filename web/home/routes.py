@@ -9,7 +9,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from matcher.rules import T1_WITHIN_DAYS, T2_WITHIN_DAYS, T3_WITHIN_DAYS, Tier
-from models import queries
+from models import capacity, queries
 from models.entities import Role
 
 from ..extensions import get_session
@@ -40,13 +40,13 @@ def index() -> str:
     if role == Role.ATTORNEY:
         load = None
         if current_user.attorney_id is not None:
-            load = queries.attorney_load(session, current_user.attorney_id, as_of)
+            load = capacity.attorney_load(session, current_user.attorney_id, as_of)
         return render_template("home/attorney.html", load=load, as_of=as_of)
     overview = {
         "as_of": as_of,
         "children": queries.count_children(session),
         "without_counsel": queries.children_without_counsel_by_tier(session, as_of),
-        "capacity": queries.free_capacity_summary(session, as_of),
+        "capacity": capacity.free_slots_summary(session, as_of),
         "tier_meanings": TIER_MEANINGS,
     }
     if role == Role.ADMIN:

@@ -69,7 +69,7 @@ def test_a_good_attorneys_file_imports(session):
         (CaseType.ASYLUM, ExpertiseLevel.EXPERT),
         (CaseType.SIJS, ExpertiseLevel.MENTORED),
     }
-    assert (rosa.capacity, rosa.active_cases, rosa.takes_detained, rosa.remote_ok) == (
+    assert (rosa.capacity, rosa.imported_active_cases, rosa.takes_detained, rosa.remote_ok) == (
         3,
         1,
         True,
@@ -82,7 +82,7 @@ def test_a_good_attorneys_file_imports(session):
     sam = by_external_id(session, Attorney, "A-2")
     assert (sam.firm, sam.languages, sam.courts, sam.leave_periods) == ("", [], [], [])
     assert sorted(s.state for s in sam.states_admitted) == ["NJ", "NY"]
-    assert (sam.capacity, sam.active_cases, sam.travel_radius_km) == (0, 0, 0)
+    assert (sam.capacity, sam.imported_active_cases, sam.travel_radius_km) == (0, 0, 0)
     assert (sam.takes_detained, sam.remote_ok, sam.home_latitude) == (False, True, None)
 
 

@@ -1,4 +1,5 @@
-"""The one place that turns the database into a `MatchProblem`, and a `MatchResult` into rows."""
+"""The database ↔ engine adapter: the one place that turns the database into a `MatchProblem`, and
+a `MatchResult` into rows."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, true, update
+from sqlalchemy import and_, exists, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from matcher.problem import AttorneyInput, ChildInput, CourtInput, MatchProblem, MatchSettings
@@ -16,6 +17,7 @@ from matcher.result import MatchResult, Proposal
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, Tier
 
 from .base import utcnow
+from .capacity import CAPACITY_HOLDING_STATUSES, slots_by_attorney
 from .entities import (
     Attorney,
     AttorneyCourt,
@@ -35,7 +37,6 @@ from .entities import (
     MatchStatus,
     UnmatchedChild,
 )
-from .queries import CAPACITY_HOLDING_STATUSES
 from .settings import load_match_settings
 
 REFUSED_STATUSES = (MatchStatus.REJECTED, MatchStatus.DECLINED)
@@ -58,18 +59,6 @@ def _grouped(rows: Iterable[tuple[int, Any]]) -> dict[int, list[Any]]:
 def _only(column: Any, ids: Collection[int] | None) -> Any:
     """A WHERE clause keeping the rows of `ids` (every row when `ids` is None)."""
     return true() if ids is None else column.in_(ids)
-
-
-def held_slots_by_attorney(
-    session: Session, attorney_ids: Collection[int] | None = None
-) -> dict[int, int]:
-    """Accepted cases plus confirmed offers per attorney: the slots matches hold."""
-    rows = session.execute(
-        select(Match.attorney_id, func.count())
-        .where(Match.status.in_(CAPACITY_HOLDING_STATUSES), _only(Match.attorney_id, attorney_ids))
-        .group_by(Match.attorney_id)
-    )
-    return {attorney_id: count for attorney_id, count in rows}
 
 
 def _child_inputs(
@@ -171,12 +160,10 @@ def load_attorneys(
             .order_by(LeavePeriod.attorney_id, LeavePeriod.start_date)
         )
     )
-    held = held_slots_by_attorney(session, attorney_ids)
+    slots = slots_by_attorney(session, attorney_ids, active_only=True)
     rows = session.execute(
         select(
             Attorney.id,
-            Attorney.capacity,
-            Attorney.active_cases,
             Attorney.takes_detained,
             Attorney.remote_ok,
             Attorney.travel_radius_km,
@@ -187,8 +174,7 @@ def load_attorneys(
         .order_by(Attorney.id)
     )
     attorneys = []
-    for attorney_id, capacity, active_cases, detained, remote, radius, lat, lon in rows:
-        load = active_cases + held.get(attorney_id, 0)
+    for attorney_id, detained, remote, radius, lat, lon in rows:
         attorneys.append(
             AttorneyInput(
                 id=attorney_id,
@@ -196,8 +182,8 @@ def load_attorneys(
                 court_ids=tuple(courts.get(attorney_id, ())),
                 states_admitted=tuple(states.get(attorney_id, ())),
                 expertise=tuple(expertise.get(attorney_id, ())),
-                free_capacity=max(capacity - load, 0),
-                current_load=load,
+                free_capacity=slots[attorney_id].free_slots,
+                current_load=slots[attorney_id].load,
                 takes_detained=detained,
                 remote_ok=remote,
                 travel_radius_km=float(radius),
@@ -328,14 +314,9 @@ def _still_valid_proposals(
     open_children = set(
         session.scalars(select(Child.id).where(Child.case_status == CaseStatus.OPEN))
     )
-    held = held_slots_by_attorney(session)
     free = {
-        attorney_id: capacity - active_cases - held.get(attorney_id, 0)
-        for attorney_id, capacity, active_cases in session.execute(
-            select(Attorney.id, Attorney.capacity, Attorney.active_cases).where(
-                Attorney.active.is_(True)
-            )
-        )
+        attorney_id: slots.free_slots
+        for attorney_id, slots in slots_by_attorney(session, active_only=True).items()
     }
     group_of: dict[int, int] = {
         child_id: group_id

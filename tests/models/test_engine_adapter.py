@@ -9,7 +9,7 @@ from matcher.problem import MatchSettings
 from matcher.result import MatchResult, Proposal, SolveStatus
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, Tier
 from models import CaseStatus, Language, Match, MatchEvent, MatchStatus, UnmatchedChild
-from models.matching import CHANGED_WHILE_SOLVING, load_problem, save_result
+from models.engine_adapter import CHANGED_WHILE_SOLVING, load_problem, save_result
 from models.settings import MATCH_WEIGHTS_KEY, load_match_settings, put_setting
 
 AS_OF = date(2026, 11, 27)
@@ -37,7 +37,7 @@ def test_the_problem_holds_open_children_still_needing_counsel(factories):
 def test_attorney_capacity_is_net_of_accepted_cases_and_confirmed_offers(factories):
     attorney = f.AttorneyFactory(
         capacity=5,
-        active_cases=1,
+        imported_active_cases=1,
         language_levels={"spa": "native"},
         expertise_levels={"sijs": "expert"},
         leave=((AS_OF, AS_OF + timedelta(days=3)),),
