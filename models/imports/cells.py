@@ -149,11 +149,17 @@ def parse_sex(value: str) -> str:
     return upper
 
 
+def name_key(name: str) -> str:
+    """How names written by people are compared (column names, choices): case, surrounding
+    spaces and `-`/space versus `_` ignored."""
+    return re.sub(r"[\s-]+", "_", name.strip()).casefold()
+
+
 def _choice(enum_cls: type[T], what: str) -> Callable[[str], T]:
     values = [member.value for member in enum_cls]  # type: ignore[attr-defined]
 
     def parse(value: str) -> T:
-        key = re.sub(r"[\s-]+", "_", value.strip()).casefold()
+        key = name_key(value)
         if key in values:
             return enum_cls(key)  # type: ignore[call-arg]
         close = difflib.get_close_matches(key, values, n=1)

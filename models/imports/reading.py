@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from ..csv_formats import COLUMNS, CsvKind, unprotect_cell
+from .cells import name_key
 from .errors import ImportFailed, RowError
 
 # What one row of each file describes, for messages.
@@ -107,10 +107,6 @@ def _decode(data: bytes) -> str:
     )
 
 
-def _header_key(name: str) -> str:
-    return re.sub(r"[\s-]+", "_", name.strip()).casefold()
-
-
 def _check_structure(text: str, kind: CsvKind) -> tuple[list[str], int]:
     """Checks the header and every row's field count; returns the header and the number of
     records (header included), by which pandas' reading is checked."""
@@ -177,7 +173,7 @@ def _check_header(header: list[str], expected: tuple[str, ...]) -> list[RowError
     errors = []
     seen: set[str] = set()
     for name in header:
-        key = _header_key(name)
+        key = name_key(name)
         if not key:
             continue  # spreadsheets append empty columns; their cells are checked to be empty
         if key in seen:
@@ -209,7 +205,7 @@ def _parse(text: str, header: list[str], records: int, kind: CsvKind) -> Cells:
     if len(frame) != records:
         # The structure check and pandas read the same dialect; a disagreement is a bug here.
         raise RuntimeError(f"pandas read {len(frame)} rows, the structure check {records}")
-    names = [_header_key(name) for name in header]
+    names = [name_key(name) for name in header]
     raw = {
         name: [unprotect_cell(cell.strip()) for cell in frame[i].tolist()[1:]]
         for i, name in enumerate(names)
