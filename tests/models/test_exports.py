@@ -15,7 +15,7 @@ from models.csv_formats import COLUMNS, CsvKind
 from models.exports import export_csv
 from models.imports import ImportSummary, import_csv
 from tests.conftest import empty_tables
-from tests.models.test_imports import (
+from tests.models.imports.helpers import (
     ATTORNEY,
     ATTORNEYS,
     CHILDREN,

@@ -14,7 +14,7 @@ from models import Attorney, AuditEvent, Child, Conflict
 from models.base import utcnow
 from models.csv_formats import CsvKind
 from models.db import Database
-from tests.models.test_imports import (
+from tests.models.imports.helpers import (
     ATTORNEY,
     ATTORNEYS,
     CHILDREN,

@@ -19,7 +19,7 @@ from models.entities import AuditEvent, Child, MatchStatus, Role
 from models.exports import EXPORTERS, export_csv
 from models.imports import ImportFailed, import_csv
 from tests.conftest import REFERENCE_TABLES
-from tests.models.test_imports import ATTORNEY, ATTORNEYS, CHILDREN, attorney, child, rows
+from tests.models.imports.helpers import ATTORNEY, ATTORNEYS, CHILDREN, attorney, child, rows
 from web.coordinator.forms import UPLOAD_LIMIT_MB
 
 from .conftest import csrf_token, flash_messages

@@ -1,0 +1,156 @@
+"""The attorneys file: each row an attorney, with their languages, courts, bar admissions,
+expertise and leave."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel
+
+from ..entities import (
+    Attorney,
+    AttorneyCourt,
+    AttorneyExpertise,
+    AttorneyLanguage,
+    AttorneyState,
+    LeavePeriod,
+)
+from .bulk import delete_for, fetch_pairs, insert_rows, upsert
+from .cells import (
+    Lookups,
+    Memo,
+    parse_bool,
+    parse_case_type,
+    parse_count,
+    parse_date,
+    parse_email,
+    parse_expertise_level,
+    parse_language_level,
+    parse_latitude,
+    parse_longitude,
+    parse_state,
+    text_for,
+)
+from .reading import Cells
+from .rows import Plan, Row, refuse_repeated_external_ids
+
+
+@dataclass
+class _AttorneyRecord:
+    values: dict[str, Any]
+    languages: dict[int, LanguageLevel]
+    court_ids: list[int]
+    states: list[str]
+    expertise: dict[CaseType, ExpertiseLevel]
+    leave: tuple[date, date] | None
+
+
+@dataclass
+class _AttorneyPlan(Plan):
+    records: list[_AttorneyRecord] = field(default_factory=list)
+
+
+def validate_attorneys(session: Session, cells: Cells) -> _AttorneyPlan:
+    plan = _AttorneyPlan()
+    errors = plan.errors
+    lookups = Lookups(session)
+    date_ = Memo(parse_date)
+    external_id = text_for(Attorney.external_id)
+    name = text_for(Attorney.name)
+    firm = text_for(Attorney.firm)
+    email = text_for(Attorney.email)
+    lines: dict[str, int] = {}
+    for line, row_cells in cells.rows():
+        row = Row(line, row_cells, errors)
+        values: dict[str, Any] = {
+            "external_id": row.required("external_id", external_id),
+            "name": row.required("name", name),
+            "email": row.required("email", lambda v: parse_email(email(v))),
+            "firm": row.optional("firm", firm) or "",
+            "capacity": row.required("capacity", parse_count),
+            "imported_active_cases": row.optional("active_cases", parse_count) or 0,
+            "takes_detained": row.required("takes_detained", parse_bool),
+            "remote_ok": row.required("remote_ok", parse_bool),
+            "travel_radius_km": row.optional("travel_radius_km", parse_count) or 0,
+            "home_latitude": row.optional("home_latitude", parse_latitude),
+            "home_longitude": row.optional("home_longitude", parse_longitude),
+        }
+        languages = row.pairs(
+            "languages", lookups.language, parse_language_level, example="Spanish:fluent"
+        )
+        expertise = row.pairs(
+            "expertise", parse_case_type, parse_expertise_level, example="asylum:expert"
+        )
+        court_ids = list(dict.fromkeys(row.each("courts", lookups.court)))
+        states = list(dict.fromkeys(row.each("states_admitted", parse_state)))
+        row.both_or_neither("home_latitude", "home_longitude")
+        row.both_or_neither("unavailable_from", "unavailable_to")
+        leave_from = row.optional("unavailable_from", date_)
+        leave_to = row.optional("unavailable_to", date_)
+        leave = None
+        if isinstance(leave_from, date) and isinstance(leave_to, date):
+            if leave_to < leave_from:
+                row.fail(
+                    "unavailable_to",
+                    "is before unavailable_from; the leave must end after it starts",
+                )
+            leave = (leave_from, leave_to)
+        if not row.ok:
+            continue
+        plan.records.append(_AttorneyRecord(values, languages, court_ids, states, expertise, leave))
+        lines[values["external_id"]] = line
+    refuse_repeated_external_ids(cells, errors, "attorney")
+    plan.existing = fetch_pairs(session, Attorney.external_id, Attorney.id, lines)
+    plan.count(r.values["external_id"] in plan.existing for r in plan.records)
+    return plan
+
+
+_ATTORNEY_LISTS = (AttorneyLanguage, AttorneyCourt, AttorneyState, AttorneyExpertise, LeavePeriod)
+
+
+def write_attorneys(session: Session, plan: Plan) -> None:
+    assert isinstance(plan, _AttorneyPlan)
+    ids = upsert(session, Attorney, [r.values for r in plan.records], plan.existing)
+    updated_ids = list(plan.existing.values())
+    for entity in _ATTORNEY_LISTS:
+        delete_for(session, entity.attorney_id, updated_ids)
+    pairs = list(zip(ids, plan.records, strict=True))
+    insert_rows(
+        session,
+        AttorneyLanguage,
+        [
+            {"attorney_id": i, "language_id": language_id, "level": level}
+            for i, r in pairs
+            for language_id, level in r.languages.items()
+        ],
+    )
+    insert_rows(
+        session,
+        AttorneyCourt,
+        [{"attorney_id": i, "court_id": court_id} for i, r in pairs for court_id in r.court_ids],
+    )
+    insert_rows(
+        session, AttorneyState, [{"attorney_id": i, "state": s} for i, r in pairs for s in r.states]
+    )
+    insert_rows(
+        session,
+        AttorneyExpertise,
+        [
+            {"attorney_id": i, "case_type": case_type, "level": level}
+            for i, r in pairs
+            for case_type, level in r.expertise.items()
+        ],
+    )
+    insert_rows(
+        session,
+        LeavePeriod,
+        [
+            {"attorney_id": i, "start_date": r.leave[0], "end_date": r.leave[1]}
+            for i, r in pairs
+            if r.leave
+        ],
+    )

@@ -1,0 +1,262 @@
+"""Cell parsers: one cell's text to a value, or `Invalid` saying what is wrong and what to write.
+
+Lenient where it loses nothing: court codes, sex and states ignore case; booleans accept
+true/false, yes/no, 1/0. An A-number may be written `A123-456-789`, `A 123 456 789` or
+`123456789` (a leading `A`, spaces and dashes are dropped) and is stored as 9 digits; one of 8
+digits gets a leading 0, as USCIS instructs and as a spreadsheet that dropped the zero needs.
+Languages and courts are looked up in what the database knows (`Lookups`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+import pycountry
+from sqlalchemy import String, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel
+
+from ..entities import Court, Language
+from ..languages import fold
+from ..reference import language_catalogue
+
+T = TypeVar("T")
+
+
+class Invalid(Exception):
+    """A cell that cannot be read; the message says what is wrong and what to write instead."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+class Memo:
+    """Caches a parser's answers, errors too: dates and languages repeat across many rows."""
+
+    def __init__(self, parse: Callable[[str], Any]) -> None:
+        self._parse = parse
+        self._seen: dict[str, Any] = {}
+
+    def __call__(self, value: str) -> Any:
+        try:
+            answer = self._seen[value]
+        except KeyError:
+            try:
+                answer = self._parse(value)
+            except Invalid as invalid:
+                answer = invalid
+            self._seen[value] = answer
+        if isinstance(answer, Invalid):
+            raise answer
+        return answer
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_date(value: str) -> date:
+    if not _ISO_DATE.fullmatch(value):
+        raise Invalid(
+            "not a date in the form YYYY-MM-DD (e.g. 2026-03-14); if a spreadsheet changed it, "
+            "format the column as text"
+        )
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid(f"no such day ({exc}); write a real date as YYYY-MM-DD") from None
+
+
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+
+
+def parse_bool(value: str) -> bool:
+    folded = value.casefold()
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    raise Invalid("not true or false; write true/false, yes/no or 1/0")
+
+
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def parse_count(value: str) -> int:
+    """A whole number, 0 or more."""
+    if not _INTEGER.fullmatch(value):
+        raise Invalid("not a whole number; write digits only, e.g. 3")
+    number = int(value)
+    if number < 0:
+        raise Invalid("must be 0 or more")
+    return number
+
+
+def _coordinate(limit: int) -> Callable[[str], float]:
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise Invalid("not a number; write decimal degrees, e.g. 29.76") from None
+        if not -limit <= number <= limit:  # also refuses nan
+            raise Invalid(f"must be between -{limit} and {limit} (decimal degrees)")
+        return number
+
+    return parse
+
+
+parse_latitude = _coordinate(90)
+parse_longitude = _coordinate(180)
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def parse_email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise Invalid("not an email address; write it as name@example.org")
+    return value
+
+
+_A_NUMBER_SEPARATORS = re.compile(r"[\s-]+")
+
+
+def parse_a_number(value: str) -> str:
+    """9 digits from `A123-456-789`, `A 123 456 789`, `123456789`, or 8 digits with a 0 added."""
+    digits = _A_NUMBER_SEPARATORS.sub("", value)
+    if digits[:1] in ("A", "a"):
+        digits = digits[1:]
+    if not digits.isascii() or not digits.isdigit():
+        raise Invalid(
+            "an A-number is 9 digits, optionally written with a leading A and dashes "
+            "(e.g. A123-456-789)"
+        )
+    if len(digits) == 8:
+        digits = "0" + digits
+    if len(digits) != 9:
+        raise Invalid(f"an A-number has 9 digits, this one has {len(digits)}")
+    return digits
+
+
+def parse_sex(value: str) -> str:
+    upper = value.upper()
+    if upper not in ("F", "M", "X"):
+        raise Invalid("sex must be F, M or X")
+    return upper
+
+
+def name_key(name: str) -> str:
+    """How names written by people are compared (column names, choices): case, surrounding
+    spaces and `-`/space versus `_` ignored."""
+    return re.sub(r"[\s-]+", "_", name.strip()).casefold()
+
+
+def _choice(enum_cls: type[T], what: str) -> Callable[[str], T]:
+    values = [member.value for member in enum_cls]  # type: ignore[attr-defined]
+
+    def parse(value: str) -> T:
+        key = name_key(value)
+        if key in values:
+            return enum_cls(key)  # type: ignore[call-arg]
+        close = difflib.get_close_matches(key, values, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise Invalid(f"unknown {what} '{value}'; {hint}use one of {', '.join(values)}")
+
+    return parse
+
+
+parse_case_type = _choice(CaseType, "case type")
+parse_language_level = _choice(LanguageLevel, "language level")
+parse_expertise_level = _choice(ExpertiseLevel, "expertise level")
+
+# Bar admissions: the states, DC and the inhabited territories (pycountry's US subdivisions).
+US_STATE_CODES = frozenset(
+    sub.code.removeprefix("US-")
+    for sub in pycountry.subdivisions.get(country_code="US")  # type: ignore[no-untyped-call]
+    if sub.code != "US-UM"
+)
+
+
+def parse_state(value: str) -> str:
+    upper = value.upper()
+    if upper not in US_STATE_CODES:
+        raise Invalid("not a US state; write its two-letter postal code, e.g. TX")
+    return upper
+
+
+def _max_length(attribute: InstrumentedAttribute[Any]) -> int:
+    column_type = attribute.property.columns[0].type
+    assert isinstance(column_type, String) and column_type.length is not None
+    return column_type.length
+
+
+def text_for(attribute: InstrumentedAttribute[Any]) -> Callable[[str], str]:
+    limit = _max_length(attribute)
+
+    def parse(value: str) -> str:
+        if len(value) > limit:
+            raise Invalid(f"too long: {len(value)} characters, at most {limit}")
+        return value
+
+    return parse
+
+
+class Lookups:
+    """What the database knows, fetched once per import: courts and the language catalogue."""
+
+    def __init__(self, session: Session) -> None:
+        self.catalogue = language_catalogue(session)
+        languages = session.execute(select(Language.code, Language.id, Language.name)).all()
+        self.language_ids = {code: language_id for code, language_id, _name in languages}
+        self._language_names = [(code, name) for code, _id, name in languages]
+        self._codes_by_name: dict[str, list[str]] | None = None
+        courts = session.execute(select(Court.code, Court.id, Court.city)).all()
+        self.court_ids = {code: court_id for code, court_id, _city in courts}
+        self._courts_by_city: dict[str, list[str]] = {}
+        for code, _id, city in courts:
+            self._courts_by_city.setdefault(city.casefold(), []).append(code)
+        self.language = Memo(self._language)
+        self.court = Memo(self._court)
+
+    def _language(self, value: str) -> int:
+        code = self.catalogue.resolve(value)
+        if code is None or code not in self.language_ids:
+            shared_by = self._codes_named(value)
+            if len(shared_by) > 1:
+                raise Invalid(
+                    f"'{value}' names more than one language ({', '.join(shared_by)}); write "
+                    "the ISO 639-3 code of the one meant"
+                )
+            close = self.catalogue.suggest(value)
+            hint = f"did you mean '{close}'? " if close else ""
+            raise Invalid(
+                f"unknown language '{value}'; {hint}write its name as in the language list "
+                "(e.g. Spanish, K'iche', Mam) or its ISO 639-3 code"
+            )
+        return self.language_ids[code]
+
+    def _codes_named(self, value: str) -> list[str]:
+        """The codes of the languages whose name folds like `value` (more than one: ambiguous)."""
+        if self._codes_by_name is None:
+            self._codes_by_name = {}
+            for code, name in self._language_names:
+                self._codes_by_name.setdefault(fold(name), []).append(code)
+        return sorted(self._codes_by_name.get(fold(value), []))
+
+    def _court(self, value: str) -> int:
+        code = value.upper()
+        if code in self.court_ids:
+            return self.court_ids[code]
+        in_city = self._courts_by_city.get(value.casefold())
+        if in_city:
+            hint = f"did you mean {' or '.join(repr(c) for c in sorted(in_city))}? "
+        else:
+            close = difflib.get_close_matches(code, list(self.court_ids), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+        raise Invalid(
+            f"unknown court code '{value}'; {hint}use a code from the court list (e.g. HOU)"
+        )

@@ -1,0 +1,233 @@
+"""Reading a file: bytes to text (UTF-8, a byte-order mark allowed), text to cells (pandas, every
+cell a string), with the header and every row's field count checked first.
+
+Column names ignore case, surrounding spaces and `-`/space versus `_`; cells are stripped of
+surrounding spaces; wholly empty rows are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+
+from ..csv_formats import COLUMNS, CsvKind, unprotect_cell
+from .cells import name_key
+from .errors import ImportFailed, RowError
+
+# What one row of each file describes, for messages.
+_ROW_NOUNS = {
+    CsvKind.CHILDREN: "child",
+    CsvKind.ATTORNEYS: "attorney",
+    CsvKind.CONFLICTS: "conflict",
+}
+
+
+class _FileProblem(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+
+
+@dataclass
+class Cells:
+    """The data rows of a file: `lines[i]` is the spreadsheet row number of `columns[c][i]`."""
+
+    lines: list[int]
+    columns: dict[str, list[str]]
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        names = list(self.columns)
+        for line, values in zip(self.lines, zip(*self.columns.values(), strict=True), strict=True):
+            yield line, dict(zip(names, values, strict=True))
+
+
+_SIGNATURES = (
+    (b"PK\x03\x04", "a ZIP archive or an Excel workbook (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xff\xfe", "text in UTF-16 (Excel's 'Unicode Text')"),
+    (b"\xfe\xff", "text in UTF-16"),
+)
+_SAVE_AS = "in Excel use File > Save As > 'CSV UTF-8 (Comma delimited) (.csv)'"
+
+
+def read_source(source: str | Path | bytes | BinaryIO) -> tuple[bytes, str]:
+    if isinstance(source, bytes):
+        return source, "upload"
+    if isinstance(source, str | Path):
+        path = Path(source)
+        return path.read_bytes(), str(path)
+    return source.read(), str(getattr(source, "name", "upload"))
+
+
+def read_cells(data: bytes, kind: CsvKind, filename: str) -> Cells:
+    try:
+        text = _decode(data)
+        header, records = _check_structure(text, kind)
+        return _parse(text, header, records, kind)
+    except _FileProblem as problem:
+        raise ImportFailed(filename, problem.errors) from None
+
+
+def _whole_file(message: str) -> _FileProblem:
+    return _FileProblem([RowError(0, "", "", message)])
+
+
+def _decode(data: bytes) -> str:
+    for signature, what in _SIGNATURES:
+        if data.startswith(signature):
+            raise _whole_file(f"this is {what}, not a CSV file; {_SAVE_AS}")
+    if b"\x00" in data[:65536]:
+        raise _whole_file(f"this is a binary file, not a CSV file; {_SAVE_AS}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    bad_lines = []
+    for number, raw_line in enumerate(data.split(b"\n"), start=1):
+        try:
+            raw_line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad_lines.append(number)
+    shown = ", ".join(str(n) for n in bad_lines[:10])
+    more = f" and {len(bad_lines) - 10} more" if len(bad_lines) > 10 else ""
+    where = "line" if len(bad_lines) == 1 else "lines"
+    raise _whole_file(
+        f"the file is not UTF-8 text (characters on {where} {shown}{more} cannot be read; it was "
+        f"probably saved as Windows-1252 or Latin-1); {_SAVE_AS}"
+    )
+
+
+def _check_structure(text: str, kind: CsvKind) -> tuple[list[str], int]:
+    """Checks the header and every row's field count; returns the header and the number of
+    records (header included), by which pandas' reading is checked."""
+    expected = COLUMNS[kind]
+    noun = _ROW_NOUNS[kind]
+    if not text.strip():
+        raise _whole_file(
+            f"the file is empty; it needs a header row ({', '.join(expected)}) and one row per "
+            f"{noun}"
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header = next(reader)
+    errors = _check_header(header, expected)
+    if errors:
+        raise _FileProblem(errors)
+    width = len(header)
+    records, has_data = 1, False
+    try:
+        for record in reader:
+            records += 1
+            if record and len(record) != width:
+                errors.append(
+                    RowError(
+                        records,
+                        "",
+                        "",
+                        f"this row has {len(record)} fields but the header has {width}; a value "
+                        "that contains a comma must be in double quotes",
+                    )
+                )
+            has_data = has_data or any(cell.strip() for cell in record)
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            message = (
+                "a double quote opened in this row is never closed, so the rest of the file "
+                "would read as one value; close the quote or remove it"
+            )
+        else:
+            message = (
+                f"the quoting of this row is broken ({exc}); a value in double quotes must end "
+                'with its closing quote, and a quote inside it is written twice ("")'
+            )
+        errors.append(RowError(records + 1, "", "", message))
+    if errors:
+        raise _FileProblem(errors)
+    if not has_data:
+        raise _whole_file(f"the file has a header row but no data rows; add one row per {noun}")
+    return header, records
+
+
+def _check_header(header: list[str], expected: tuple[str, ...]) -> list[RowError]:
+    listing = ", ".join(expected)
+    if len(header) == 1:
+        for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+            if separator in header[0]:
+                return [
+                    RowError(
+                        1,
+                        "",
+                        "",
+                        f"the columns are separated by {name}, not commas; {_SAVE_AS}",
+                    )
+                ]
+    errors = []
+    seen: set[str] = set()
+    for name in header:
+        key = name_key(name)
+        if not key:
+            continue  # spreadsheets append empty columns; their cells are checked to be empty
+        if key in seen:
+            errors.append(RowError(1, name, "", "this column appears twice; keep one of them"))
+        elif key not in expected:
+            close = difflib.get_close_matches(key, expected, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            errors.append(
+                RowError(1, name, "", f"unknown column; {hint}the columns are: {listing}")
+            )
+        seen.add(key)
+    errors += [
+        RowError(1, column, "", f"required column is missing; the columns are: {listing}")
+        for column in expected
+        if column not in seen
+    ]
+    return errors
+
+
+def _parse(text: str, header: list[str], records: int, kind: CsvKind) -> Cells:
+    frame = pd.read_csv(
+        io.StringIO(text, newline=""),
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+    )
+    if len(frame) != records:
+        # The structure check and pandas read the same dialect; a disagreement is a bug here.
+        raise RuntimeError(f"pandas read {len(frame)} rows, the structure check {records}")
+    names = [name_key(name) for name in header]
+    raw = {
+        name: [unprotect_cell(cell.strip()) for cell in frame[i].tolist()[1:]]
+        for i, name in enumerate(names)
+    }
+    errors = [
+        RowError(
+            row + 2,
+            "",
+            "",
+            f"field {position + 1} of this row holds a value but its column has no name; name "
+            "the column or delete the value",
+        )
+        for position, name in enumerate(names)
+        if not name
+        for row, cell in enumerate(frame[position].tolist()[1:])
+        if cell.strip()
+    ]
+    if errors:
+        raise _FileProblem(errors)
+    keep = [i for i in range(len(frame) - 1) if any(values[i] for values in raw.values())]
+    if len(keep) == len(frame) - 1:
+        columns = {name: raw[name] for name in COLUMNS[kind]}
+    else:
+        columns = {name: [raw[name][i] for i in keep] for name in COLUMNS[kind]}
+    return Cells([i + 2 for i in keep], columns)

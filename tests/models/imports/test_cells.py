@@ -1,0 +1,72 @@
+"""Cells read leniently but never by guessing: A-numbers, case types, booleans, languages."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from matcher.rules import CaseType
+from models import Child, Language
+from models.imports import ImportFailed, RowError, import_csv
+from tests.models.imports.helpers import (
+    CHILDREN,
+    by_external_id,
+    child,
+    languages_sharing_a_name,
+    rows,
+    run,
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("A123-456-789", "123456789"),
+        ("a 123 456 789", "123456789"),
+        ("123456789", "123456789"),
+        ("A12345678", "012345678"),
+        ("", None),
+    ],
+)
+def test_a_numbers_are_stored_as_nine_digits(session, written, stored):
+    run(session, CHILDREN, rows(CHILDREN, child(a_number=written)))
+    assert by_external_id(session, Child, "C-1").a_number == stored
+
+
+def test_a_name_two_languages_share_asks_for_the_code(recorded):
+    with languages_sharing_a_name(recorded) as name:
+        with pytest.raises(ImportFailed) as failed:
+            import_csv(recorded, CHILDREN, rows(CHILDREN, child(primary_language=name)), actor="t")
+        assert failed.value.errors == [
+            RowError(
+                2,
+                "primary_language",
+                "Shared Name",
+                "'Shared Name' names more than one language (qaa, qab); write the ISO 639-3 "
+                "code of the one meant",
+            )
+        ]
+        import_csv(recorded, CHILDREN, rows(CHILDREN, child(primary_language="qab")), actor="t")
+        assert by_external_id(recorded, Child, "C-1").primary_language.code == "qab"
+
+
+def test_case_types_and_booleans_are_read_leniently(session):
+    run(
+        session,
+        CHILDREN,
+        rows(
+            CHILDREN,
+            child(case_type="Removal Defense", detained="YES"),
+            child(external_id="C-2", a_number="", case_type="T-Visa", detained="No"),
+        ),
+    )
+    one, two = by_external_id(session, Child, "C-1"), by_external_id(session, Child, "C-2")
+    assert (one.case_type, one.detained) == (CaseType.REMOVAL_DEFENSE, True)
+    assert (two.case_type, two.detained) == (CaseType.T_VISA, False)
+
+
+def test_languages_resolve_through_the_catalogue_not_by_guessing(recorded):
+    """A spelling known for one language never folds into another (here: Spanish)."""
+    code = recorded.scalar(select(Language.code).where(Language.name == "Q'anjob'al"))
+    run(recorded, CHILDREN, rows(CHILDREN, child(primary_language="Kanjobal", other_languages="")))
+    assert by_external_id(recorded, Child, "C-1").primary_language.code == code == "kjb"

@@ -1,0 +1,217 @@
+"""The file as a whole: what is not a CSV file, or not UTF-8, or has broken columns, quoting or
+field counts is refused with a message a person can act on; line numbers are spreadsheet rows."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+from sqlalchemy import select
+
+from models import Conflict
+from models.imports import ImportFailed, ImportSummary, RowError, import_csv
+from tests.models.imports.helpers import (
+    CONFLICTS,
+    lines,
+    rejected,
+    run,
+)
+
+SAVE_AS = "in Excel use File > Save As > 'CSV UTF-8 (Comma delimited) (.csv)'"
+
+
+def whole_file(message: str) -> list[RowError]:
+    return [RowError(0, "", "", message)]
+
+
+@pytest.mark.parametrize("data", [b"", b"  \n\n"])
+def test_an_empty_file_is_refused(recorded, data):
+    assert rejected(recorded, CONFLICTS, data) == whole_file(
+        "the file is empty; it needs a header row (attorney_external_id, child_external_id, "
+        "reason) and one row per conflict"
+    )
+
+
+@pytest.mark.parametrize("data", [lines(CONFLICTS), lines(CONFLICTS, "", ",,")])
+def test_a_header_without_rows_is_refused(recorded, data):
+    assert rejected(recorded, CONFLICTS, data) == whole_file(
+        "the file has a header row but no data rows; add one row per conflict"
+    )
+
+
+def test_missing_and_unknown_columns_are_listed(recorded):
+    data = b"attorney_external_id,child_id,notes\nA-1,C-1,x\n"
+    listing = "the columns are: attorney_external_id, child_external_id, reason"
+    assert rejected(recorded, CONFLICTS, data) == [
+        RowError(1, "child_id", "", f"unknown column; did you mean 'child_external_id'? {listing}"),
+        RowError(1, "notes", "", f"unknown column; {listing}"),
+        RowError(1, "child_external_id", "", f"required column is missing; {listing}"),
+        RowError(1, "reason", "", f"required column is missing; {listing}"),
+    ]
+
+
+def test_a_column_twice_is_refused(recorded):
+    data = b"attorney_external_id,child_external_id,reason,Reason\nA-1,C-1,x,y\n"
+    assert rejected(recorded, CONFLICTS, data) == [
+        RowError(1, "Reason", "", "this column appears twice; keep one of them")
+    ]
+
+
+def test_column_names_ignore_case_spaces_and_order(recorded):
+    data = b" Reason ,Child External ID,ATTORNEY-EXTERNAL-ID\nno reason,C-1,A-1\n"
+    run(recorded, CONFLICTS, data)
+    assert recorded.scalars(select(Conflict.reason)).one() == "no reason"
+
+
+def test_empty_columns_a_spreadsheet_appends_are_ignored(recorded):
+    run(recorded, CONFLICTS, b"attorney_external_id,child_external_id,reason,,\nA-1,C-1,x,,\n")
+    assert recorded.scalars(select(Conflict.reason)).one() == "x"
+
+
+def test_a_value_under_a_column_without_a_name_is_refused(recorded):
+    data = b"attorney_external_id,child_external_id,reason,\nA-1,C-1,x,\nA-1,C-1,y,stray\n"
+    assert rejected(recorded, CONFLICTS, data) == [
+        RowError(
+            3,
+            "",
+            "",
+            "field 4 of this row holds a value but its column has no name; name the column or "
+            "delete the value",
+        )
+    ]
+
+
+def test_semicolon_separated_files_are_explained(recorded):
+    data = b"attorney_external_id;child_external_id;reason\nA-1;C-1;x\n"
+    assert rejected(recorded, CONFLICTS, data) == [
+        RowError(1, "", "", f"the columns are separated by semicolons, not commas; {SAVE_AS}")
+    ]
+
+
+def test_a_file_not_in_utf8_is_refused_naming_the_lines(recorded):
+    data = lines(CONFLICTS, "A-1,C-1,fine", "A-1,C-1,Espa\u00f1a").replace(
+        "\u00f1".encode(), b"\xf1"
+    )
+    assert rejected(recorded, CONFLICTS, data) == whole_file(
+        "the file is not UTF-8 text (characters on line 3 cannot be read; it was probably saved "
+        f"as Windows-1252 or Latin-1); {SAVE_AS}"
+    )
+
+
+def test_a_utf8_byte_order_mark_is_accepted(recorded):
+    run(recorded, CONFLICTS, "\ufeff".encode() + lines(CONFLICTS, "A-1,C-1,Año nuevo"))
+    assert recorded.scalars(select(Conflict.reason)).one() == "Año nuevo"
+
+
+def _zip_file() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+def _png_file() -> bytes:
+    buffer = io.BytesIO()
+    Figure(figsize=(1, 1)).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        (_zip_file, "this is a ZIP archive or an Excel workbook (.xlsx), not a CSV file"),
+        (_png_file, "this is a PNG image, not a CSV file"),
+        (
+            lambda: lines(CONFLICTS).decode().encode("utf-16"),
+            "this is text in UTF-16 (Excel's 'Unicode Text'), not a CSV file",
+        ),
+        (lambda: b"\x00\x01\x02binary", "this is a binary file, not a CSV file"),
+    ],
+)
+def test_files_that_are_not_csv_are_refused(recorded, make, what):
+    assert rejected(recorded, CONFLICTS, make()) == whole_file(f"{what}; {SAVE_AS}")
+
+
+def test_rows_with_the_wrong_number_of_fields_are_listed(recorded):
+    data = lines(CONFLICTS, "A-1,C-1,ok", "A-1,C-1,a,b", "A-1,C-1,ok", "A-1,C-1")
+    message = "but the header has 3; a value that contains a comma must be in double quotes"
+    assert rejected(recorded, CONFLICTS, data) == [
+        RowError(3, "", "", f"this row has 4 fields {message}"),
+        RowError(5, "", "", f"this row has 2 fields {message}"),
+    ]
+
+
+def test_an_unclosed_quote_is_located(recorded):
+    data = lines(CONFLICTS, "A-1,C-1,ok", 'A-1,C-1,"never closed', "A-1,C-1,x")
+    assert rejected(recorded, CONFLICTS, data) == [
+        RowError(
+            3,
+            "",
+            "",
+            "a double quote opened in this row is never closed, so the rest of the file would "
+            "read as one value; close the quote or remove it",
+        )
+    ]
+
+
+def test_line_numbers_are_spreadsheet_rows_across_blank_rows_and_multiline_cells(recorded):
+    data = lines(CONFLICTS, 'A-1,C-1,"two\nlines"', "", ",,", "A-1,C-404,x")
+    errors = rejected(recorded, CONFLICTS, data)
+    assert [(e.line, e.column, e.value) for e in errors] == [(5, "child_external_id", "C-404")]
+
+
+def test_blank_rows_are_skipped(recorded):
+    summary = run(recorded, CONFLICTS, lines(CONFLICTS, "", "A-1,C-1,x", ",,", ""))
+    assert summary == ImportSummary(CONFLICTS, rows=1, created=1, updated=0)
+
+
+def test_cells_are_stripped_and_na_stays_text(recorded):
+    run(recorded, CONFLICTS, lines(CONFLICTS, "  A-1 , C-1 ,NA"))
+    assert recorded.scalars(select(Conflict.reason)).one() == "NA"
+
+
+@pytest.mark.parametrize("given_as", ["Path", "str", "file object"])
+def test_a_source_may_be_a_path_a_string_or_a_file_object(recorded, tmp_path: Path, given_as):
+    path = tmp_path / "conflicts.csv"
+    path.write_bytes(lines(CONFLICTS, "A-1,C-1,from a file"))
+    recorded.commit()
+    with path.open("rb") as opened, recorded.begin():
+        source = {"Path": path, "str": str(path), "file object": opened}[given_as]
+        summary = import_csv(recorded, CONFLICTS, source, actor="test")
+    assert summary.created == 1
+    assert recorded.scalars(select(Conflict.reason)).one() == "from a file"
+
+
+def test_errors_name_the_file_a_path_came_from(recorded, tmp_path: Path):
+    path = tmp_path / "conflicts.csv"
+    path.write_bytes(lines(CONFLICTS, "A-1,C-404,"))
+    with pytest.raises(ImportFailed) as failed, recorded.begin():
+        import_csv(recorded, CONFLICTS, path, actor="test")
+    assert failed.value.filename == str(path)
+    assert str(failed.value).startswith(f"{path}:2: column child_external_id: value 'C-404': ")
+
+
+def test_import_failed_lists_every_error_one_per_line(recorded):
+    with pytest.raises(ImportFailed) as failed, recorded.begin():
+        import_csv(
+            recorded,
+            CONFLICTS,
+            b"attorney_external_id,child_external_id,reason\nA-9,,x\n",
+            actor="test",
+            filename="conflicts.csv",
+        )
+    assert str(failed.value).splitlines() == [
+        "conflicts.csv:2: column attorney_external_id: value 'A-9': no attorney with this "
+        "external_id is recorded; import the attorneys file first, or correct the id",
+        "conflicts.csv:2: column child_external_id: value '': a value is required here",
+    ]
+
+
+def test_error_descriptions_leave_out_what_does_not_apply():
+    assert RowError(0, "", "", "empty").describe("f.csv") == "f.csv: empty"
+    assert RowError(1, "x", "", "unknown").describe("f.csv") == "f.csv:1: column x: unknown"
+    assert RowError(4, "", "", "4 fields").describe("f.csv") == "f.csv:4: 4 fields"
+    assert RowError(4, "sex", "Q", "bad").describe("f.csv") == "f.csv:4: column sex: value 'Q': bad"
