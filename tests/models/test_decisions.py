@@ -27,7 +27,7 @@ from models import (
 )
 from models.db import Database
 from models.decisions import confirm, correct_languages, manual_match, reject
-from models.pair_checks import DecisionRefused, Rule, check_pair, eligible_attorneys
+from models.pair_checks import DecisionRefused, Rule, check_pair
 from tests.conftest import TODAY, days
 
 # A generous guard so that a broken lock fails the test instead of hanging it; never a timing.
@@ -452,26 +452,6 @@ def test_manual_match_never_overrides_an_offer_the_child_already_holds(factories
 
     assert [rule for rule, _ in refusal(refused)] == [Rule.CHILD_SPOKEN_FOR]
     assert not refused.value.overridable
-
-
-def test_eligible_attorneys_are_those_the_engine_would_pair_best_fit_first(factories):
-    child = f.ChildFactory()
-    fluent = f.AttorneyFactory()
-    native = f.AttorneyFactory(language_levels={"spa": "native"})
-    f.AttorneyFactory(capacity=0)  # full
-    f.AttorneyFactory(leave=[(days(-1), days(1))])
-    f.AttorneyFactory(court_codes=["NYC"])
-    f.ConflictFactory(child=child)
-    f.AttorneyFactory(language_levels={"eng": "native"})  # an interpreter: Spanish, lower fit
-    factories.commit()
-
-    found = eligible_attorneys(factories, child.id)
-
-    ids = [e.attorney_id for e in found]
-    assert ids[:2] == [native.id, fluent.id]
-    assert len(ids) == 3
-    scores = [e.proposal.score for e in found]
-    assert scores == sorted(scores, reverse=True)
 
 
 # --- languages ------------------------------------------------------------------------------
