@@ -1,6 +1,6 @@
 """The matching engine alone on demo data: solve, prove, explain; against the greedy baseline.
 
-    python -m bench.engine --children 50000 --attorneys 10000 [--seed 1] [--time-limit 60]
+    python -m bench.engine --children 50000 --attorneys 10000 [--seed 1] [--time-limit 120]
 
 The problem is built from fixtures.demo rows without a database (bench.problem_from_demo).
 Targets (DESIGN.md): 50,000 x 10,000 (3M-15M eligible pairs) proven optimal in under 20 s and
@@ -20,6 +20,7 @@ from bench.problem_from_demo import problem_from_demo
 from fixtures.demo import generate
 from matcher import greedy_baseline, solve
 from matcher.result import MatchResult
+from matcher.solve import DEFAULT_TIME_LIMIT_S
 from matcher.rules import Tier
 
 AS_OF = date(2026, 11, 27)
@@ -75,7 +76,12 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=5_000)
     parser.add_argument("--attorneys", type=int, help="default: children / 5")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=DEFAULT_TIME_LIMIT_S,
+        help=f"seconds (default {DEFAULT_TIME_LIMIT_S:g}, as the match.solver_time_limit_s setting)",
+    )
     args = parser.parse_args()
     attorneys = args.attorneys if args.attorneys is not None else args.children // 5
     print(f"machine: {cpu_model()}")
