@@ -20,8 +20,8 @@ from bench.problem_from_demo import problem_from_demo
 from fixtures.demo import generate
 from matcher import greedy_baseline, solve
 from matcher.result import MatchResult
-from matcher.solve import DEFAULT_TIME_LIMIT_S
 from matcher.rules import Tier
+from matcher.solve import DEFAULT_TIME_LIMIT_S
 
 AS_OF = date(2026, 11, 27)
 TARGET_PAIRS = (3_000_000, 15_000_000)
@@ -80,7 +80,7 @@ def main() -> None:
         "--time-limit",
         type=float,
         default=DEFAULT_TIME_LIMIT_S,
-        help=f"seconds (default {DEFAULT_TIME_LIMIT_S:g}, as the match.solver_time_limit_s setting)",
+        help=f"seconds (default {DEFAULT_TIME_LIMIT_S:g}, as the solver time limit setting)",
     )
     args = parser.parse_args()
     attorneys = args.attorneys if args.attorneys is not None else args.children // 5
