@@ -15,4 +15,4 @@ bp = Blueprint("coordinator", __name__)
 require_roles_for_blueprint(bp, Role.COORDINATOR)
 
 # Route modules register their views on `bp` when imported (they import `bp` from here).
-from . import review, children, runs, unmatched, uploads, audit_trail  # noqa: E402,F401  isort: skip
+from . import review, children, runs, unmatched, uploads, audit_trail, template_helpers  # noqa: E402,F401  isort: skip

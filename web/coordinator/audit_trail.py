@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from flask import render_template
 from sqlalchemy import ColumnElement, func, select
 
 from models.entities import AuditEvent
@@ -15,6 +14,7 @@ from ..extensions import get_session
 from ..pagination import paginate
 from . import bp
 from .forms import AuditFilterForm
+from .pages import render_list_page
 
 # Longest details text shown in the list; the rest is behind a disclosure.
 DETAILS_SHOWN = 120
@@ -37,11 +37,11 @@ def audit() -> str:
         .where(*_conditions(chosen))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
     )
-    return render_template(
+    return render_list_page(
         "coordinator/audit.html",
-        form=form,
-        page=page,
-        filtered=bool(chosen),
+        form,
+        chosen,
+        page,
         compact=compact_details,
         in_full=details_in_full,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -19,7 +19,6 @@ from models.entities import (
     CaseStatus,
     Child,
     ChildLanguage,
-    Court,
     Language,
     Match,
     MatchEvent,
@@ -34,14 +33,14 @@ from models.pair_checks import (
     check_pairs,
     eligible_attorneys,
 )
-from models.queries import latest_succeeded_run, tier_expression
+from models.queries import latest_succeeded_run
 from models.reference import language_catalogue
 
 from ..extensions import get_session
 from ..pagination import Page, requested_page
 from ..security import signed_in_user
 from . import bp
-from .explanations import court_label, reason_label
+from .explanations import reason_label
 from .forms import (
     AttorneySearchForm,
     LanguagesForm,
@@ -50,7 +49,8 @@ from .forms import (
     OverrideSearchForm,
     RejectForm,
 )
-from .review import attorney_summaries, child_facts, page_helpers
+from .pages import load_child, render_child_page
+from .review import attorney_summaries, child_facts
 
 # Attorneys an override search lists; a longer list asks for a narrower search.
 OVERRIDE_SEARCH_LIMIT = 25
@@ -204,23 +204,11 @@ def _language_names(session: Session, child: Child) -> tuple[str, str]:
     return child.primary_language.name, f"{LANGUAGE_SEPARATOR} ".join(others)
 
 
-def _load_child(session: Session, child_id: int) -> tuple[Child, str, str, str, int]:
-    row = session.execute(
-        select(Child, Court.code, Court.city, Language.name, tier_expression(date.today()))
-        .join(Court, Court.id == Child.court_id)
-        .join(Language, Language.id == Child.primary_language_id)
-        .where(Child.id == child_id)
-    ).one_or_none()
-    if row is None:
-        abort(404)
-    child, code, city, language, tier = row
-    return child, code, city, language, tier
-
-
 def _render_child(child_id: int, languages: LanguagesForm, status: int = 200) -> tuple[str, int]:
     session = get_session()
     today = date.today()
-    child, code, city, primary_name, tier = _load_child(session, child_id)
+    row = load_child(session, child_id)
+    child = row.child
     current = session.execute(
         select(Match, Attorney.name)
         .join(Attorney, Attorney.id == Match.attorney_id)
@@ -246,12 +234,12 @@ def _render_child(child_id: int, languages: LanguagesForm, status: int = 200) ->
         select(Language.name).where(Language.common.is_(True)).order_by(Language.name)
     ).all()
     return (
-        render_template(
+        render_child_page(
             "coordinator/child.html",
-            child=child,
-            court=court_label(city, code),
-            primary_language=primary_name,
-            tier=tier,
+            row,
+            today,
+            primary_language=row.primary_language,
+            tier=row.tier,
             a_number_end=masked_a_number(child.a_number),
             facts=child_facts(session, [child]),
             timeline=child_timeline(session, child_id),
@@ -267,8 +255,6 @@ def _render_child(child_id: int, languages: LanguagesForm, status: int = 200) ->
             common_languages=common,
             offer_form=OfferForm(formdata=None),
             reject_form=RejectForm(formdata=None),
-            today=today,
-            **page_helpers(),
         ),
         status,
     )
@@ -317,7 +303,7 @@ def child_languages(child_id: int) -> Response | tuple[str, int]:
     user = signed_in_user()
     # Reads in a transaction of their own: each decision's transaction starts with its own.
     with session.begin():
-        _load_child(session, child_id)
+        load_child(session, child_id)
         resolved = _resolve_languages(session, form) if form.validate_on_submit() else None
     if resolved is None:
         return _render_child(child_id, form, 400)
@@ -358,21 +344,31 @@ def _match_flash(session: Session, match: Match | None, refused: DecisionRefused
     flash(f"Offer sent: {name} is offered {what}.", "success")
 
 
+def _offer(
+    session: Session, child_id: int, attorney_id: int, override_reason: str | None = None
+) -> tuple[Match | None, DecisionRefused | None]:
+    """Match by hand in a transaction of its own: the match, or why it was refused; 404 if
+    there is no such child or attorney."""
+    user = signed_in_user()
+    try:
+        with session.begin():
+            match = manual_match(
+                session, child_id, attorney_id, user, override_reason=override_reason
+            )
+    except DecisionRefused as refused:
+        return None, refused
+    except LookupError:
+        abort(404)
+    return match, None
+
+
 @bp.route("/children/<int:child_id>/offer", methods=["POST"])
 def child_offer(child_id: int) -> Response:
     form = OfferForm()
     if not form.validate_on_submit() or form.attorney_id.data is None:
         abort(400)
     session = get_session()
-    user = signed_in_user()
-    match, refused = None, None
-    try:
-        with session.begin():
-            match = manual_match(session, child_id, form.attorney_id.data, user)
-    except DecisionRefused as error:
-        refused = error
-    except LookupError:
-        abort(404)
+    match, refused = _offer(session, child_id, form.attorney_id.data)
     _match_flash(session, match, refused)
     return redirect(url_for(".child", child_id=child_id))
 
@@ -400,25 +396,23 @@ def _active_attorneys_named(session: Session, query: str) -> tuple[list[int], in
 def child_override_search(child_id: int) -> str:
     """Any active attorney by name or external id, with the rules a match would override."""
     session = get_session()
-    child, code, city, _, tier = _load_child(session, child_id)
+    row = load_child(session, child_id)
     search = AttorneySearchForm()
     ids: list[int] = []
     total = 0
     if search.query:
         ids, total = _active_attorneys_named(session, search.query)
     checks = check_pairs(session, child_id, ids) if ids else {}
-    return render_template(
+    return render_child_page(
         "coordinator/child_override_search.html",
-        child=child,
-        court=court_label(city, code),
+        row,
+        date.today(),
         search=search,
         attorneys=attorney_summaries(session, ids),
         order=ids,
         checks=checks,
         total=total,
         limit=OVERRIDE_SEARCH_LIMIT,
-        today=date.today(),
-        **page_helpers(),
     )
 
 
@@ -428,38 +422,26 @@ def child_override(child_id: int, attorney_id: int) -> Response | tuple[str, int
     session = get_session()
     form = OverrideForm()
     if form.validate_on_submit():
-        user = signed_in_user()
-        match, refused = None, None
-        try:
-            with session.begin():
-                match = manual_match(
-                    session, child_id, attorney_id, user, override_reason=form.reason.data
-                )
-        except DecisionRefused as error:
-            refused = error
-        except LookupError:
-            abort(404)
+        match, refused = _offer(session, child_id, attorney_id, form.reason.data)
         if refused is None:
             _match_flash(session, match, None)
             return redirect(url_for(".child", child_id=child_id))
         flash(f"Not offered: {refused}.", "error")
         return redirect(url_for(".child_override", child_id=child_id, attorney_id=attorney_id))
-    child, code, city, _, tier = _load_child(session, child_id)
+    row = load_child(session, child_id)
     try:
         check = check_pair(session, child_id, attorney_id)
     except LookupError:
         abort(404)
     summary = attorney_summaries(session, [attorney_id])[attorney_id]
     return (
-        render_template(
+        render_child_page(
             "coordinator/child_override.html",
-            child=child,
-            court=court_label(city, code),
+            row,
+            date.today(),
             attorney=summary,
             check=check,
             form=form,
-            today=date.today(),
-            **page_helpers(),
         ),
         400 if form.is_submitted() else 200,
     )

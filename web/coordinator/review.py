@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from jobs.clock import load_schedule
 from matcher.explain import CASE_TYPE_NAMES
 from matcher.result import SCORE_PARTS
-from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, age_on
+from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel
 from models.base import utcnow
 from models.capacity import slots_by_attorney
 from models.decisions import REJECTION_REASONS, confirm, proposal_groups, reject
@@ -40,7 +40,7 @@ from models.entities import (
     MatchStatus,
     User,
 )
-from models.pair_checks import RULE_LABELS, DecisionRefused
+from models.pair_checks import DecisionRefused
 from models.queries import tier_expression
 
 from ..extensions import get_db, get_session
@@ -50,6 +50,7 @@ from . import bp
 from .explanations import court_label
 from .filters import ChildChoices, Choice, filter_choices, filter_conditions
 from .forms import BulkForm, ChildFilterForm, ConfirmForm, RejectForm
+from .pages import load_child, render_child_page, render_list_page
 
 SCORE_PART_LABELS = {
     "language": "language",
@@ -181,18 +182,6 @@ def score_parts(parts: dict[str, float]) -> list[tuple[str, float]]:
     return [(SCORE_PART_LABELS[key], float(parts[key])) for key in SCORE_PARTS if key in parts]
 
 
-def page_helpers() -> dict[str, Any]:
-    """Functions and constants the queue and child templates share."""
-    return {
-        "case_type_name": case_type_name,
-        "score_parts": score_parts,
-        "age_on": age_on,
-        "court_label": court_label,
-        "rejection_reasons": REJECTION_REASONS,
-        "rule_labels": RULE_LABELS,
-    }
-
-
 # --- the queue ------------------------------------------------------------------------------
 
 
@@ -252,11 +241,11 @@ def _render_queue(bulk: BulkForm, status: int = 200) -> tuple[str, int]:
     empty = page.total == 0 and not chosen
     ticked = set(bulk.match_ids.data or [])
     return (
-        render_template(
+        render_list_page(
             "coordinator/review.html",
-            page=page,
-            filters=filters,
-            filtered=bool(chosen),
+            filters,
+            chosen,
+            page,
             facts=facts,
             attorneys=attorneys,
             runs=session.scalars(
@@ -276,7 +265,6 @@ def _render_queue(bulk: BulkForm, status: int = 200) -> tuple[str, int]:
             confirm_form=ConfirmForm(),
             reject_form=RejectForm(formdata=None),
             query=request.args.to_dict(),
-            **page_helpers(),
         ),
         status,
     )
@@ -356,23 +344,45 @@ def _decide(
     return None
 
 
+def _flash_refused(verb: str, child: str, attorney: str, why: str) -> None:
+    """The message of a decision that was refused; `verb` is "confirmed" or "rejected"."""
+    flash(f"Not {verb}: {child} with {attorney}: {why}.", "error")
+
+
+@dataclass(frozen=True)
+class Decided:
+    """One decision taken from a page, for its message."""
+
+    group: tuple[int, ...]  # the proposals it acted on
+    child: str  # as _item names them
+    attorney: str
+    refused: str | None  # why it was refused, or None when done
+
+
+def _decide_one(session: Session, match_id: int, action: str, reason: str, note: str) -> Decided:
+    """Take the decision on one proposal (and its siblings'); 404 if there is no such proposal."""
+    group = _groups(session, [match_id])[match_id]
+    refused = _decide(session, signed_in_user(), match_id, action, reason, note)
+    labels = _labels(session, group)
+    if match_id not in labels:
+        abort(404)
+    child, attorney = _item(labels, match_id, group)
+    return Decided(group, child, attorney, refused)
+
+
 @bp.route("/review/<int:match_id>/confirm", methods=["POST"])
 def confirm_proposal(match_id: int) -> Response:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    session = get_session()
-    group = _groups(session, [match_id])[match_id]
-    refused = _decide(session, signed_in_user(), match_id, "confirm", "", "")
-    labels = _labels(session, group)
-    if match_id not in labels:
-        abort(404)
-    child, attorney = _item(labels, match_id, group)
-    if refused:
-        flash(f"Not confirmed: {child} with {attorney}: {refused}.", "error")
+    decided = _decide_one(get_session(), match_id, "confirm", "", "")
+    if decided.refused:
+        _flash_refused("confirmed", decided.child, decided.attorney, decided.refused)
     else:
-        cases = "cases" if len(group) > 1 else "case"
-        flash(f"Confirmed: {attorney} is offered the {cases} of {child}.", "success")
+        cases = "cases" if len(decided.group) > 1 else "case"
+        flash(
+            f"Confirmed: {decided.attorney} is offered the {cases} of {decided.child}.", "success"
+        )
     return _back(form)
 
 
@@ -381,53 +391,36 @@ def reject_proposal(match_id: int) -> Response | tuple[str, int]:
     session = get_session()
     form = RejectForm()
     if form.validate_on_submit():
-        group = _groups(session, [match_id])[match_id]
-        refused = _decide(
-            session,
-            signed_in_user(),
-            match_id,
-            "reject",
-            form.reason.data or "",
-            form.note.data or "",
-        )
-        labels = _labels(session, group)
-        if match_id not in labels:
-            abort(404)
-        child, attorney_name = _item(labels, match_id, group)
-        if refused:
-            flash(f"Not rejected: {child} with {attorney_name}: {refused}.", "error")
+        reason = form.reason.data or ""
+        decided = _decide_one(session, match_id, "reject", reason, form.note.data or "")
+        if decided.refused:
+            _flash_refused("rejected", decided.child, decided.attorney, decided.refused)
         else:
             flash(
-                f"Rejected: {attorney_name} for {child} "
-                f"({REJECTION_REASONS[form.reason.data or '']}); this pair is not proposed "
-                f"{'again' if len(group) == 1 else 'again for these siblings'}.",
+                f"Rejected: {decided.attorney} for {decided.child} "
+                f"({REJECTION_REASONS[reason]}); this pair is not proposed "
+                f"{'again' if len(decided.group) == 1 else 'again for these siblings'}.",
                 "success",
             )
         return _back(form)
-    row = session.execute(
-        select(Match, Child, Court.code, Court.city)
-        .join(Child, Child.id == Match.child_id)
-        .join(Court, Court.id == Child.court_id)
-        .where(Match.id == match_id)
-    ).one_or_none()
-    if row is None:
+    match = session.get(Match, match_id)
+    if match is None:
         abort(404)
+    row = load_child(session, match.child_id)
     if request.method == "GET" and not form.return_to.data:
         form.return_to.data = request.args.get("return_to", "")
-    attorney = attorney_summaries(session, [row.Match.attorney_id])[row.Match.attorney_id]
-    siblings = child_facts(session, [row.Child]).siblings.get(row.Child.id, [])
+    attorney = attorney_summaries(session, [match.attorney_id])[match.attorney_id]
+    siblings = child_facts(session, [row.child]).siblings.get(row.child.id, [])
     return (
-        render_template(
+        render_child_page(
             "coordinator/review_reject.html",
+            row,
+            date.today(),
             form=form,
-            match=row.Match,
-            child=row.Child,
-            court=court_label(row.city, row.code),
+            match=match,
             attorney=attorney,
             siblings=siblings,
             back=return_url(form.return_to.data),
-            today=date.today(),
-            **page_helpers(),
         ),
         400 if request.method == "POST" else 200,
     )
@@ -469,8 +462,7 @@ def review_bulk() -> Response | tuple[str, int]:
             "success",
         )
     for group, why in refused[:MAX_REPORTED_ITEMS]:
-        child, attorney = _item(labels, items[group], group)
-        flash(f"Not {verb.lower()}: {child} with {attorney}: {why}.", "error")
+        _flash_refused(verb.lower(), *_item(labels, items[group], group), why)
     if len(refused) > MAX_REPORTED_ITEMS:
         flash(
             f"{len(refused) - MAX_REPORTED_ITEMS} more were not {verb.lower()}; those still "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from sqlalchemy import func, select
@@ -62,7 +61,6 @@ def runs() -> str:
         running=running,
         form=RunNowForm(),
         now=utcnow(),
-        **_run_helpers(),
     )
 
 
@@ -139,23 +137,12 @@ def run(run_id: int) -> Response:
             now=utcnow(),
             refreshing=refreshing,
             refresh_seconds=REFRESH_S,
-            **_run_helpers(),
         )
     )
     if refreshing:
         # The Refresh header does what <meta http-equiv="refresh"> does, without a <head> block.
         response.headers["Refresh"] = str(REFRESH_S)
     return response
-
-
-def _run_helpers() -> dict[str, Any]:
-    return {
-        "tiers": TIERS,
-        "stage_labels": STAGE_LABELS,
-        "trigger_labels": TRIGGER_LABELS,
-        "timing_labels": TIMING_LABELS,
-        "duration": duration,
-    }
 
 
 def duration(start: datetime, end: datetime | None) -> str:

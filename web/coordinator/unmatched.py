@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import and_, exists, func, select
 
 from models.capacity import CAPACITY_HOLDING_STATUSES
@@ -20,12 +20,12 @@ from .explanations import (
     REASON_LABELS,
     attorney_counts,
     closest_attorneys,
-    court_label,
     reason_label,
     summarise_unmatched,
 )
 from .filters import filter_choices, filter_conditions
 from .forms import UnmatchedFilterForm
+from .pages import render_list_page
 
 # A child with one of these matches is spoken for or proposed: not on the unmatched list.
 ACTIVE_MATCH_STATUSES = (MatchStatus.PROPOSED, *CAPACITY_HOLDING_STATUSES)
@@ -92,11 +92,11 @@ def unmatched() -> str:
         },
         today,
     )
-    return render_template(
+    return render_list_page(
         "coordinator/unmatched.html",
-        page=page,
-        form=form,
-        filtered=bool(chosen),
+        form,
+        chosen,
+        page,
         latest=latest,
         summary=summary,
         not_considered=not_considered,
@@ -104,7 +104,6 @@ def unmatched() -> str:
         today=today,
         reason_label=reason_label,
         attorney_counts=attorney_counts,
-        court_label=court_label,
         not_yet_considered_label=NOT_YET_CONSIDERED_LABEL,
         child_page="coordinator.child" in current_app.view_functions,
     )
