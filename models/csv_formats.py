@@ -21,6 +21,12 @@ DATA_KINDS = (CsvKind.CHILDREN, CsvKind.ATTORNEYS, CsvKind.CONFLICTS)
 
 LIST_SEPARATOR = ";"
 
+
+def flag_cell(value: bool) -> str:
+    """A yes/no cell as the formats write it (the import reads yes/no and 1/0 as well)."""
+    return "true" if value else "false"
+
+
 COLUMNS: dict[CsvKind, tuple[str, ...]] = {
     CsvKind.CHILDREN: (
         "external_id",
