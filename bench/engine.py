@@ -10,12 +10,11 @@ children matched.
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Mapping
 from datetime import date
 
-from bench.import_children import cpu_model, peak_rss_mb
+from bench.common import attorneys_asked, cpu_model, demo_size_parser, peak_rss_mb
 from bench.problem_from_demo import problem_from_demo
 from fixtures.demo import generate
 from matcher import greedy_baseline, solve
@@ -72,10 +71,7 @@ def report(result: MatchResult, baseline: MatchResult, total_s: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--children", type=int, default=5_000)
-    parser.add_argument("--attorneys", type=int, help="default: children / 5")
-    parser.add_argument("--seed", type=int, default=1)
+    parser = demo_size_parser(__doc__.splitlines()[0], children=5_000)
     parser.add_argument(
         "--time-limit",
         type=float,
@@ -83,7 +79,7 @@ def main() -> None:
         help=f"seconds (default {DEFAULT_TIME_LIMIT_S:g}, as the solver time limit setting)",
     )
     args = parser.parse_args()
-    attorneys = args.attorneys if args.attorneys is not None else args.children // 5
+    attorneys = attorneys_asked(args)
     print(f"machine: {cpu_model()}")
     started = time.perf_counter()
     data = generate(children=args.children, attorneys=attorneys, seed=args.seed, as_of=AS_OF)

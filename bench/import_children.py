@@ -10,11 +10,9 @@ children in under 30 s on a 2-core machine.
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import os
 import platform
-import resource
 import sqlite3
 import tempfile
 import time
@@ -22,6 +20,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from bench.common import attorneys_asked, cpu_model, demo_size_parser, peak_rss_mb
 from fixtures.demo import generate, write_csv
 from models.csv_formats import CsvKind
 from models.db import Database, migrate
@@ -30,34 +29,14 @@ from models.imports import import_csv
 from models.reference import load_reference_data
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _generate(children: int, attorneys: int, seed: int, directory: str) -> None:
     data = generate(children=children, attorneys=attorneys, seed=seed, as_of=date.today())
     write_csv(data, Path(directory))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--children", type=int, default=50_000)
-    parser.add_argument("--attorneys", type=int, help="default: children / 5")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    attorneys = args.attorneys if args.attorneys is not None else args.children // 5
+    args = demo_size_parser(__doc__.splitlines()[0], children=50_000).parse_args()
+    attorneys = attorneys_asked(args)
 
     print(
         f"machine: {len(os.sched_getaffinity(0))} cores available ({os.cpu_count()} in all), "

@@ -9,13 +9,12 @@ Targets (DESIGN.md): under 5 s at 5,000 x 1,000; under 60 s at 50,000 x 10,000.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-from bench.import_children import cpu_model, peak_rss_mb
+from bench.common import attorneys_asked, cpu_model, demo_size_parser, peak_rss_mb
 from fixtures.demo import csv_text, generate
 from jobs.matching import run_match
 from models.csv_formats import CsvKind
@@ -40,12 +39,8 @@ def load_demo(database: Database, children: int, attorneys: int, seed: int) -> N
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--children", type=int, default=5_000)
-    parser.add_argument("--attorneys", type=int, help="default: children / 5")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    attorneys = args.attorneys if args.attorneys is not None else args.children // 5
+    args = demo_size_parser(__doc__.splitlines()[0], children=5_000).parse_args()
+    attorneys = attorneys_asked(args)
     print(f"machine: {cpu_model()}")
     with tempfile.TemporaryDirectory(prefix="counselmatch-bench-") as work:
         database = Database("sqlite:///" + str(Path(work) / "bench.sqlite3"))

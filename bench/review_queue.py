@@ -23,7 +23,7 @@ from pathlib import Path
 from flask.testing import FlaskClient
 from sqlalchemy import select, text, update
 
-from bench.import_children import cpu_model
+from bench.common import cpu_model
 from bench.nightly_run import load_demo
 from fixtures.factories import FACTORY_PASSWORD, UserFactory, factories_bound
 from jobs.matching import run_match

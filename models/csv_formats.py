@@ -21,6 +21,12 @@ DATA_KINDS = (CsvKind.CHILDREN, CsvKind.ATTORNEYS, CsvKind.CONFLICTS)
 
 LIST_SEPARATOR = ";"
 
+
+def flag_cell(value: bool) -> str:
+    """A yes/no cell as the formats write it (the import reads yes/no and 1/0 as well)."""
+    return "true" if value else "false"
+
+
 COLUMNS: dict[CsvKind, tuple[str, ...]] = {
     CsvKind.CHILDREN: (
         "external_id",
@@ -96,6 +102,54 @@ COLUMNS: dict[CsvKind, tuple[str, ...]] = {
         "seconds",
         "error",
     ),
+}
+
+
+# One made-up row per import kind, showing every format (lists, levels, dates): the upload page's
+# templates put it under the header. The three import together in this order (the conflict names
+# the example attorney and child).
+EXAMPLE_ROWS: dict[CsvKind, dict[str, str]] = {
+    CsvKind.CHILDREN: {
+        "external_id": "C-0001",
+        "first_name": "Ana",
+        "last_name": "Xol Pérez",
+        "a_number": "A123-456-789",
+        "birth_date": "2011-03-14",
+        "sex": "F",
+        "country_of_origin": "Guatemala",
+        "primary_language": "K'iche'",
+        "other_languages": "Spanish",
+        "court_code": "HOU",
+        "case_type": "asylum",
+        "next_hearing_date": "2026-09-15",
+        "detained": "false",
+        "sibling_group": "XOL-1",
+        "intake_date": "2025-11-02",
+    },
+    CsvKind.ATTORNEYS: {
+        "external_id": "A-0001",
+        "name": "Rosa Díaz",
+        "email": "rdiaz@example.org",
+        "firm": "Díaz & Cole LLP",
+        "languages": "Spanish:native;English:fluent;K'iche':working",
+        "courts": "HOU;HOS",
+        "states_admitted": "TX",
+        "expertise": "asylum:expert;sijs:mentored",
+        "capacity": "3",
+        "active_cases": "1",
+        "takes_detained": "true",
+        "remote_ok": "false",
+        "travel_radius_km": "50",
+        "home_latitude": "29.76",
+        "home_longitude": "-95.37",
+        "unavailable_from": "2026-12-20",
+        "unavailable_to": "2027-01-04",
+    },
+    CsvKind.CONFLICTS: {
+        "attorney_external_id": "A-0001",
+        "child_external_id": "C-0001",
+        "reason": "Firm represents the sponsor in a custody matter",
+    },
 }
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from matcher.result import SCORE_PARTS
 
 from .base import utcnow
-from .csv_formats import COLUMNS, LIST_SEPARATOR, CsvKind, protect_cell
+from .csv_formats import COLUMNS, LIST_SEPARATOR, CsvKind, flag_cell, protect_cell
 from .entities import (
     Attorney,
     AttorneyCourt,
@@ -62,10 +62,6 @@ def export_csv(session: Session, kind: CsvKind, out: Path | TextIO) -> int:
     else:
         frame.to_csv(out, index=False, lineterminator="\n")
     return len(frame)
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def _day(value: date | None) -> str:
@@ -135,7 +131,7 @@ def child_rows(session: Session) -> list[Row]:
             "court_code": court_code,
             "case_type": case_type.value,
             "next_hearing_date": _day(hearing),
-            "detained": _flag(detained),
+            "detained": flag_cell(detained),
             "sibling_group": group or "",
             "intake_date": _day(intake),
         }
@@ -212,8 +208,8 @@ def attorney_rows(session: Session) -> list[Row]:
                 "expertise": _joined(f"{c}:{lv}" for c, lv in sorted(expertise[attorney.id])),
                 "capacity": str(attorney.capacity),
                 "active_cases": str(attorney.imported_active_cases),
-                "takes_detained": _flag(attorney.takes_detained),
-                "remote_ok": _flag(attorney.remote_ok),
+                "takes_detained": flag_cell(attorney.takes_detained),
+                "remote_ok": flag_cell(attorney.remote_ok),
                 "travel_radius_km": str(attorney.travel_radius_km),
                 "home_latitude": _number(attorney.home_latitude),
                 "home_longitude": _number(attorney.home_longitude),

@@ -3,6 +3,7 @@ expertise and leave."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -109,7 +110,18 @@ def validate_attorneys(session: Session, cells: Cells) -> _AttorneyPlan:
     return plan
 
 
-_ATTORNEY_LISTS = (AttorneyLanguage, AttorneyCourt, AttorneyState, AttorneyExpertise, LeavePeriod)
+# The attorney's lists: each table and the rows one record gives it (the attorney's id added later).
+_ATTORNEY_LISTS: dict[Any, Callable[[_AttorneyRecord], Iterable[dict[str, Any]]]] = {
+    AttorneyLanguage: lambda r: (
+        {"language_id": language_id, "level": level} for language_id, level in r.languages.items()
+    ),
+    AttorneyCourt: lambda r: ({"court_id": court_id} for court_id in r.court_ids),
+    AttorneyState: lambda r: ({"state": s} for s in r.states),
+    AttorneyExpertise: lambda r: (
+        {"case_type": case_type, "level": level} for case_type, level in r.expertise.items()
+    ),
+    LeavePeriod: lambda r: [{"start_date": r.leave[0], "end_date": r.leave[1]}] if r.leave else [],
+}
 
 
 def write_attorneys(session: Session, plan: Plan) -> None:
@@ -119,38 +131,7 @@ def write_attorneys(session: Session, plan: Plan) -> None:
     for entity in _ATTORNEY_LISTS:
         delete_for(session, entity.attorney_id, updated_ids)
     pairs = list(zip(ids, plan.records, strict=True))
-    insert_rows(
-        session,
-        AttorneyLanguage,
-        [
-            {"attorney_id": i, "language_id": language_id, "level": level}
-            for i, r in pairs
-            for language_id, level in r.languages.items()
-        ],
-    )
-    insert_rows(
-        session,
-        AttorneyCourt,
-        [{"attorney_id": i, "court_id": court_id} for i, r in pairs for court_id in r.court_ids],
-    )
-    insert_rows(
-        session, AttorneyState, [{"attorney_id": i, "state": s} for i, r in pairs for s in r.states]
-    )
-    insert_rows(
-        session,
-        AttorneyExpertise,
-        [
-            {"attorney_id": i, "case_type": case_type, "level": level}
-            for i, r in pairs
-            for case_type, level in r.expertise.items()
-        ],
-    )
-    insert_rows(
-        session,
-        LeavePeriod,
-        [
-            {"attorney_id": i, "start_date": r.leave[0], "end_date": r.leave[1]}
-            for i, r in pairs
-            if r.leave
-        ],
-    )
+    for entity, rows_of in _ATTORNEY_LISTS.items():
+        insert_rows(
+            session, entity, [{"attorney_id": i, **row} for i, r in pairs for row in rows_of(r)]
+        )

@@ -15,7 +15,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from models import audit
-from models.csv_formats import COLUMNS, DATA_KINDS, CsvKind
+from models.csv_formats import COLUMNS, DATA_KINDS, EXAMPLE_ROWS, CsvKind
 from models.exports import EXPORTERS, export_csv
 from models.imports import ImportFailed, import_csv
 
@@ -24,51 +24,6 @@ from ..security import signed_in_user
 from . import bp
 from .forms import UPLOAD_LIMIT_MB, UploadForm
 
-# One made-up row per kind under the header, showing every format (lists, levels, dates); the
-# three import together in this order (the conflict names the example attorney and child).
-TEMPLATE_EXAMPLES: dict[CsvKind, dict[str, str]] = {
-    CsvKind.CHILDREN: {
-        "external_id": "C-0001",
-        "first_name": "Ana",
-        "last_name": "Xol Pérez",
-        "a_number": "A123-456-789",
-        "birth_date": "2011-03-14",
-        "sex": "F",
-        "country_of_origin": "Guatemala",
-        "primary_language": "K'iche'",
-        "other_languages": "Spanish",
-        "court_code": "HOU",
-        "case_type": "asylum",
-        "next_hearing_date": "2026-09-15",
-        "detained": "false",
-        "sibling_group": "XOL-1",
-        "intake_date": "2025-11-02",
-    },
-    CsvKind.ATTORNEYS: {
-        "external_id": "A-0001",
-        "name": "Rosa Díaz",
-        "email": "rdiaz@example.org",
-        "firm": "Díaz & Cole LLP",
-        "languages": "Spanish:native;English:fluent;K'iche':working",
-        "courts": "HOU;HOS",
-        "states_admitted": "TX",
-        "expertise": "asylum:expert;sijs:mentored",
-        "capacity": "3",
-        "active_cases": "1",
-        "takes_detained": "true",
-        "remote_ok": "false",
-        "travel_radius_km": "50",
-        "home_latitude": "29.76",
-        "home_longitude": "-95.37",
-        "unavailable_from": "2026-12-20",
-        "unavailable_to": "2027-01-04",
-    },
-    CsvKind.CONFLICTS: {
-        "attorney_external_id": "A-0001",
-        "child_external_id": "C-0001",
-        "reason": "Firm represents the sponsor in a custody matter",
-    },
-}
 # What each download holds, shown beside its link.
 KIND_NOTES = {
     CsvKind.CHILDREN: "every child, with names and A-numbers",
@@ -167,7 +122,7 @@ def upload_template(kind: str) -> Response:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS[csv_kind], lineterminator="\n")
     writer.writeheader()
-    writer.writerow(TEMPLATE_EXAMPLES[csv_kind])
+    writer.writerow(EXAMPLE_ROWS[csv_kind])
     return _csv_download(out.getvalue(), f"counselmatch-{csv_kind.value}-template.csv")
 
 
