@@ -260,19 +260,33 @@ def confirm(session: Session, match_id: int, user: User, as_of: date | None = No
             user,
             f"confirmed with sibling match {match.id}; offer sent",
         )
+    _audit_decision(session, user, "match_confirmed", match, event, group)
+    return match
+
+
+def _audit_decision(
+    session: Session,
+    user: User,
+    action: str,
+    match: Match,
+    event: MatchEvent,
+    group: Sequence[Match],
+    **details: object,
+) -> None:
+    """The audit record of a decision on a proposal (and its siblings'): ids and codes only."""
     audit.record(
         session,
         user,
-        "match_confirmed",
+        action,
         "match",
         match.id,
         child_id=match.child_id,
         attorney_id=match.attorney_id,
         run_id=match.run_id,
+        **details,
         match_event_id=event.id,
         sibling_match_ids=[m.id for m in group],
     )
-    return match
 
 
 def rejection_text(reason_code: str, note: str) -> str:
@@ -316,19 +330,7 @@ def reject(session: Session, match_id: int, user: User, reason_code: str, note: 
     for sibling in group:
         _move(session, sibling, MatchStatus.REJECTED, user, text)
         sibling.reason = text
-    audit.record(
-        session,
-        user,
-        "match_rejected",
-        "match",
-        match.id,
-        child_id=match.child_id,
-        attorney_id=match.attorney_id,
-        run_id=match.run_id,
-        reason_code=reason_code,
-        match_event_id=event.id,
-        sibling_match_ids=[m.id for m in group],
-    )
+    _audit_decision(session, user, "match_rejected", match, event, group, reason_code=reason_code)
     return match
 
 
