@@ -122,6 +122,7 @@ _STATUS_WORDS = {
     MatchStatus.ACCEPTED: "accepted by the attorney",
     MatchStatus.DECLINED: "declined by the attorney",
     MatchStatus.CLOSED: "closed",
+    MatchStatus.EXPIRED: "expired unanswered",
 }
 
 

@@ -26,6 +26,39 @@ WEIGHT_NAMES = tuple(
 ) + ("distance_cap_km",)
 
 
+# The offer clock (DESIGN.md "Offers"): a reminder after so many days without an answer, expiry
+# after so many, and how long an expired pair is kept out of the runs.
+OFFER_REMINDER_DAYS_KEY = "offers.reminder_days"
+OFFER_EXPIRY_DAYS_KEY = "offers.expiry_days"
+EXPIRED_PAIR_PAUSE_DAYS_KEY = "offers.expired_pair_pause_days"
+
+
+@dataclasses.dataclass(frozen=True)
+class OfferTiming:
+    reminder_days: int = 2
+    expiry_days: int = 5
+    expired_pair_pause_days: int = 30
+
+
+def offer_timing(session: Session) -> OfferTiming:
+    """The offer clock as the organisation has set it (each a whole number of days, >= 1)."""
+    default = OfferTiming()
+    days = {}
+    for key, name in (
+        (OFFER_REMINDER_DAYS_KEY, "reminder_days"),
+        (OFFER_EXPIRY_DAYS_KEY, "expiry_days"),
+        (EXPIRED_PAIR_PAUSE_DAYS_KEY, "expired_pair_pause_days"),
+    ):
+        value = get_setting(session, key, getattr(default, name))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(
+                f"The {key} setting is {value!r}: set it to a whole number of days, 1 or more "
+                f"(default {getattr(default, name)})."
+            )
+        days[name] = value
+    return OfferTiming(**days)
+
+
 def get_setting(session: Session, key: str, default: Any) -> Any:
     row = session.get(Setting, key)
     return default if row is None else row.value

@@ -86,6 +86,7 @@ def _match_entry(
         MatchStatus.REJECTED: f"Rejected: {attorney}",
         MatchStatus.CLOSED: f"Case with {attorney} closed",
         MatchStatus.SUPERSEDED: f"Proposal of {attorney} replaced",
+        MatchStatus.EXPIRED: f"Offer to {attorney} expired unanswered",
     }[to]
     if to == MatchStatus.CONFIRMED and event.from_status is None and manual:
         what = f"Matched by hand with {attorney}: offer sent"
