@@ -1,4 +1,5 @@
-"""The clock process: APScheduler runs the nightly match and the daily report snapshot.
+"""The clock process: APScheduler runs the nightly match, the daily report snapshot and, every
+minute, the e-mail outbox.
 
 Exactly one clock process runs (the `clock:` line of the Procfile), never inside web workers,
 which would run each job once per worker; the run lock makes a second clock harmless anyway.
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
 from models.base import utcnow
@@ -25,6 +27,7 @@ from models.entities import MatchRun
 from models.settings import get_setting
 from models.snapshots import take_daily_snapshot
 
+from .mailer import MailSettings, send_mail_job
 from .matching import run_match
 from .runlock import DEFAULT_STALE_AFTER_S, RunInProgress
 
@@ -34,6 +37,8 @@ SCHEDULE_KEY = "schedule"
 NIGHTLY_MATCH_JOB = "nightly-match"
 SNAPSHOT_JOB = "daily-report-snapshot"
 CATCH_UP_JOB = "nightly-match-catch-up"
+SEND_MAIL_JOB = "send-mail"
+SEND_MAIL_EVERY = timedelta(minutes=1)
 # A nightly run missed by up to this long (the clock was down or restarting) still runs.
 MISFIRE_GRACE = timedelta(hours=6)
 
@@ -111,9 +116,10 @@ def build_scheduler(
     now: datetime | None = None,
     *,
     lock_stale_s: float = DEFAULT_STALE_AFTER_S,
+    mail: MailSettings | None = None,
 ) -> BaseScheduler:
     """The scheduler with its jobs: stable ids, one instance at a time, missed runs coalesced;
-    lock_stale_s: see MatchingLock."""
+    lock_stale_s: see MatchingLock; mail: where the outbox is sent (None: it stays queued)."""
     scheduler = scheduler_class(timezone=ZoneInfo(schedule.timezone))
     common: dict[str, Any] = {
         "replace_existing": True,
@@ -133,6 +139,17 @@ def build_scheduler(
         id=SNAPSHOT_JOB,
         name="Daily report snapshot",
         **common,
+    )
+    scheduler.add_job(
+        send_mail_job,
+        IntervalTrigger(seconds=int(SEND_MAIL_EVERY.total_seconds())),
+        id=SEND_MAIL_JOB,
+        name="Send queued e-mail",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(SEND_MAIL_EVERY.total_seconds()),
+        args=[database, mail],
     )
     with database.session() as session:
         last_started = session.scalar(
@@ -165,10 +182,17 @@ def describe_schedule(scheduler: BaseScheduler, count: int = 3) -> list[str]:
     return lines
 
 
-def run_clock(database: Database, *, lock_stale_s: float = DEFAULT_STALE_AFTER_S) -> None:
+def run_clock(
+    database: Database,
+    *,
+    lock_stale_s: float = DEFAULT_STALE_AFTER_S,
+    mail: MailSettings | None = None,
+) -> None:
     """Run the schedule until SIGTERM or SIGINT; a run cut short is recorded as failed later."""
     schedule = load_schedule(database)
-    scheduler = build_scheduler(database, schedule, lock_stale_s=lock_stale_s)
+    scheduler = build_scheduler(database, schedule, lock_stale_s=lock_stale_s, mail=mail)
+    if mail is None:
+        log.warning("SMTP_URL is not set: e-mail stays queued in the outbox (see /admin/outbox)")
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("clock stopping on %s", signal.Signals(signum).name)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from jobs.mailer import send_due_mail
 from models import audit
 from models.db import migrate
 from models.reference import load_reference_data
@@ -32,6 +34,20 @@ def init_db() -> None:
         courts, languages = load_reference_data(session)
         audit.record(session, "cli", "init_db", "database", courts=courts, languages=languages)
     click.echo(f"Database ready: {courts} courts, {languages} languages.")
+
+
+@cli.command("send-mail")
+@with_appcontext
+def send_mail() -> None:
+    """Send the queued e-mail that is due now (what the clock does every minute)."""
+    settings = current_app.config["MAIL"]
+    if settings is None:
+        click.echo("SMTP_URL is not set: nothing sent, messages stay queued.", err=True)
+        raise click.exceptions.Exit(1)
+    report = send_due_mail(get_db(), settings)
+    click.echo(f"{report.sent} sent, {report.retrying} to retry, {report.failed} given up.")
+    if report.stopped_early:
+        click.echo("The SMTP server could not be used; see /admin/outbox for the error.", err=True)
 
 
 cli.add_command(create_user)

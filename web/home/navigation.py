@@ -30,6 +30,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("coordinator.runs", "Runs", COORDINATOR),
     NavLink("coordinator.uploads", "Spreadsheets", COORDINATOR),
     NavLink("coordinator.audit", "Audit trail", COORDINATOR),
+    NavLink("admin.outbox", "E-mail outbox", frozenset({Role.ADMIN})),
 )
 
 
