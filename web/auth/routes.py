@@ -188,11 +188,12 @@ def _link_refused(problem: accounts.TokenProblem) -> tuple[str, int]:
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> str | Response | tuple[str, int]:
     db = get_session()
-    with db.begin():
-        try:
+    try:
+        with db.begin():
             purpose = accounts.check_token(db, token).purpose
-        except accounts.TokenRefused as refused:
-            return _link_refused(refused.problem)
+    except accounts.TokenRefused as refused:
+        # Rendered after the transaction: the page's header loads the signed-in user.
+        return _link_refused(refused.problem)
     form = NewPasswordForm()
     if form.validate_on_submit():
         password_hash = hash_password(form.password.data or "")
