@@ -68,8 +68,8 @@ def _own_match(session: Session, match_id: int, attorney_id: int) -> Match:
 
 
 def offer_group(session: Session, match: Match) -> list[Match]:
-    """The offer `match` belongs to: itself and its siblings' matches to the same attorney in
-    the same status, in id order (just the match for a child without siblings)."""
+    """The offer `match` belongs to: itself first, then its siblings' matches to the same
+    attorney in the same status, in id order (just the match for a child without siblings)."""
     group_id = select(Child.sibling_group_id).where(Child.id == match.child_id).scalar_subquery()
     statement = (
         select(Match)
@@ -85,7 +85,7 @@ def offer_group(session: Session, match: Match) -> list[Match]:
     )
     if not _is_sqlite(session):
         statement = statement.with_for_update(of=Match)
-    return sorted([match, *session.scalars(statement)], key=lambda m: m.id)
+    return [match, *session.scalars(statement)]
 
 
 def _account_of(session: Session, attorney_id: int) -> User | str:
