@@ -12,7 +12,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms import SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models.entities import CaseOutcome, MatchStatus
@@ -28,7 +28,10 @@ from .records import CASE_STATUSES, case_records, cases_of, id_or_404, own_match
 class CloseCaseForm(FlaskForm):
     outcome = SelectField(
         "Outcome",
-        choices=[("", "Choose the outcome"), *((o.value, OUTCOME_LABELS[o]) for o in CaseOutcome)],
+        choices=[
+            SelectChoice("", "Choose the outcome"),
+            *(SelectChoice(o.value, OUTCOME_LABELS[o]) for o in CaseOutcome),
+        ],
         validators=[DataRequired(message="Choose how the case ended.")],
     )
     note = TextAreaField(
