@@ -1,5 +1,5 @@
-"""The clock process: APScheduler runs the nightly match, the daily report snapshot and, every
-minute, the e-mail outbox.
+"""The clock process: APScheduler runs the nightly match, the daily report snapshot, the
+hourly offer clock (reminders and expiry) and, every minute, the e-mail outbox.
 
 Exactly one clock process runs (the `clock:` line of the Procfile), never inside web workers,
 which would run each job once per worker; the run lock makes a second clock harmless anyway.
@@ -29,6 +29,7 @@ from models.snapshots import take_daily_snapshot
 
 from .mailer import MailSettings, send_mail_job
 from .matching import run_match
+from .offers import run_offer_clock
 from .runlock import DEFAULT_STALE_AFTER_S, RunInProgress
 
 log = logging.getLogger("counselmatch.clock")
@@ -39,6 +40,7 @@ SNAPSHOT_JOB = "daily-report-snapshot"
 CATCH_UP_JOB = "nightly-match-catch-up"
 SEND_MAIL_JOB = "send-mail"
 SEND_MAIL_EVERY = timedelta(minutes=1)
+OFFER_CLOCK_JOB = "hourly-offer-clock"
 # A nightly run missed by up to this long (the clock was down or restarting) still runs.
 MISFIRE_GRACE = timedelta(hours=6)
 
@@ -54,13 +56,15 @@ class Schedule:
     report_snapshot: dict[str, str] = field(
         default_factory=lambda: {"hour": "4", "minute": "30", "second": "0"}
     )
+    offer_clock: dict[str, str] = field(default_factory=lambda: {"minute": "15", "second": "0"})
 
     def trigger(self, fields: dict[str, str]) -> CronTrigger:
         return CronTrigger(timezone=ZoneInfo(self.timezone), **fields)
 
 
 def load_schedule(database: Database) -> Schedule:
-    """The schedule setting (`schedule`: timezone, nightly_match, report_snapshot), or defaults."""
+    """The schedule setting (`schedule`: timezone, nightly_match, report_snapshot, offer_clock),
+    or defaults."""
     with database.session() as session:
         stored: dict[str, Any] = get_setting(session, SCHEDULE_KEY, {})
     default = Schedule()
@@ -68,6 +72,7 @@ def load_schedule(database: Database) -> Schedule:
         timezone=stored.get("timezone", default.timezone),
         nightly_match=stored.get("nightly_match", default.nightly_match),
         report_snapshot=stored.get("report_snapshot", default.report_snapshot),
+        offer_clock=stored.get("offer_clock", default.offer_clock),
     )
 
 
@@ -93,6 +98,15 @@ def report_snapshot(database: Database, timezone: str) -> None:
         snapshot = take_daily_snapshot(session, as_of)
         rows = len(snapshot.data["rows"])
     log.info("report snapshot taken as_of=%s rows=%d", as_of, rows)
+
+
+def offer_clock(database: Database, timezone: str) -> None:
+    """The hourly job: remind and expire offers awaiting an answer (`timezone` fixes only when
+    it fires; the offer clock itself counts in UTC)."""
+    try:
+        run_offer_clock(database)
+    except Exception:
+        log.exception("offer clock failed; it runs again within the hour")
 
 
 def missed_fire_time(
@@ -138,6 +152,13 @@ def build_scheduler(
         schedule.trigger(schedule.report_snapshot),
         id=SNAPSHOT_JOB,
         name="Daily report snapshot",
+        **common,
+    )
+    scheduler.add_job(
+        offer_clock,
+        schedule.trigger(schedule.offer_clock),
+        id=OFFER_CLOCK_JOB,
+        name="Offer reminders and expiry",
         **common,
     )
     scheduler.add_job(

@@ -59,6 +59,23 @@ def offer_timing(session: Session) -> OfferTiming:
     return OfferTiming(**days)
 
 
+# The address of the web app as people reach it, for the links e-mails carry.
+PUBLIC_BASE_URL_KEY = "app.base_url"
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+
+def public_base_url(session: Session) -> str:
+    """The web app's address for links in e-mails (no trailing slash), e.g. https://cm.example."""
+    value = get_setting(session, PUBLIC_BASE_URL_KEY, DEFAULT_PUBLIC_BASE_URL)
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ValueError(
+            f"The {PUBLIC_BASE_URL_KEY} setting is {value!r}: set it to the address people open "
+            f"the app at, such as https://counselmatch.example.org (default "
+            f"{DEFAULT_PUBLIC_BASE_URL})."
+        )
+    return value.rstrip("/")
+
+
 def get_setting(session: Session, key: str, default: Any) -> Any:
     row = session.get(Setting, key)
     return default if row is None else row.value

@@ -14,7 +14,7 @@ from models.reference import load_reference_data
 from .app import create_app
 from .cli_data import export_command, import_command
 from .cli_demo import seed_demo
-from .cli_match import match_command, scheduler_command
+from .cli_match import match_command, remind_offers_command, scheduler_command
 from .cli_users import create_user
 from .extensions import get_db
 
@@ -56,3 +56,4 @@ cli.add_command(import_command)
 cli.add_command(export_command)
 cli.add_command(match_command)
 cli.add_command(scheduler_command)
+cli.add_command(remind_offers_command)

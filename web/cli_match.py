@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from jobs.clock import build_scheduler, describe_schedule, load_schedule, run_clock
 from jobs.matching import RunOutcome, run_match
+from jobs.offers import run_offer_clock
 from jobs.runlock import RunInProgress
 from matcher.rules import Tier
 from models.settings import SOLVER_TIME_LIMIT_KEY
@@ -103,3 +104,14 @@ def scheduler_command(print_schedule: bool) -> None:
             click.echo(line)
         return
     run_clock(database, lock_stale_s=lock_stale_s, mail=current_app.config["MAIL"])
+
+
+@click.command("remind-offers")
+@with_appcontext
+def remind_offers_command() -> None:
+    """Remind attorneys of offers awaiting an answer, and expire those past their time, now.
+
+    The clock does this hourly; this runs it once (reminder and expiry days: admin settings).
+    """
+    summary = run_offer_clock(get_db())
+    click.echo(f"{summary.reminded} offers reminded, {summary.expired} offers expired.")

@@ -19,7 +19,7 @@ class ConfigError(RuntimeError):
 
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Settings for one app: COUNSELMATCH_ENV, SECRET_KEY, DATABASE_URL,
-    COUNSELMATCH_LOCK_STALE_S, SMTP_URL, SMTP_FROM, COUNSELMATCH_BASE_URL (see README)."""
+    COUNSELMATCH_LOCK_STALE_S, SMTP_URL, SMTP_FROM (see README)."""
     overrides = overrides or {}
     env = overrides.get("ENV_NAME") or os.environ.get("COUNSELMATCH_ENV", "production")
     if env not in ENVIRONMENTS:
@@ -51,8 +51,6 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Where e-mail goes (jobs/mailer.py); unset: messages stay queued, shown at /admin/outbox.
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "SMTP_FROM": os.environ.get("SMTP_FROM") or None,
-        # The site's address in e-mailed links; unset: the address the request came to.
-        "BASE_URL": os.environ.get("COUNSELMATCH_BASE_URL") or None,
     }
     config.update(overrides)
     if "MAIL" not in overrides:

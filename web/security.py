@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.accounts import find_session_user, has_usable_password
 from models.entities import Role, User
+from models.settings import public_base_url
 
 from .extensions import get_session, login_manager
 
@@ -115,11 +116,9 @@ def _unknown_user_hash() -> str:
 
 
 def site_base_url() -> str:
-    """The site's address for links sent by e-mail: BASE_URL when configured, else the
-    address of this request. Set BASE_URL in production: the request's Host header is the
-    visitor's to choose, and a reset link must never point elsewhere."""
-    configured: str | None = current_app.config.get("BASE_URL")
-    return configured or request.url_root
+    """The site's address for links sent by e-mail: the `app.base_url` setting, the one source
+    the offer e-mails use too (never the request's Host header, which the visitor chooses)."""
+    return public_base_url(get_session())
 
 
 def normalise_email(email: str) -> str:

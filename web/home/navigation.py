@@ -23,6 +23,7 @@ class NavLink:
 #   NavLink("coordinator.review", "Review queue", frozenset({Role.COORDINATOR})),
 # A link shows only once its endpoint is registered and only to the roles listed.
 COORDINATOR = frozenset({Role.COORDINATOR})
+ATTORNEY = frozenset({Role.ATTORNEY})
 NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("home.index", "Home", ALL_ROLES),
     NavLink("coordinator.review", "Review queue", COORDINATOR),
@@ -31,6 +32,9 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("coordinator.uploads", "Spreadsheets", COORDINATOR),
     NavLink("coordinator.audit", "Audit trail", COORDINATOR),
     NavLink("admin.outbox", "E-mail outbox", frozenset({Role.ADMIN})),
+    NavLink("attorney.overview", "Overview", ATTORNEY),
+    NavLink("attorney.offers", "Offers", ATTORNEY),
+    NavLink("attorney.cases", "Cases", ATTORNEY),
 )
 
 
