@@ -1,4 +1,5 @@
-"""The coordinators' workspace: review queue, unmatched children, child pages, runs, uploads, audit.
+"""The coordinators' workspace: review queue, unmatched children, child pages, attorneys, runs,
+uploads, audit.
 
 One blueprint, its routes split by page group into modules; every view is coordinator-only.
 """
@@ -15,4 +16,4 @@ bp = Blueprint("coordinator", __name__)
 require_roles_for_blueprint(bp, Role.COORDINATOR)
 
 # Route modules register their views on `bp` when imported (they import `bp` from here).
-from . import review, children, runs, unmatched, uploads, audit_trail, template_helpers  # noqa: E402,F401  isort: skip
+from . import review, children, runs, unmatched, uploads, audit_trail, attorneys, template_helpers  # noqa: E402,F401  isort: skip
