@@ -1,4 +1,5 @@
-"""The clock process: APScheduler runs the nightly match and the daily report snapshot.
+"""The clock process: APScheduler runs the nightly match, the daily report snapshot and the
+coordinators' daily digest.
 
 Exactly one clock process runs (the `clock:` line of the Procfile), never inside web workers,
 which would run each job once per worker; the run lock makes a second clock harmless anyway.
@@ -25,6 +26,7 @@ from models.entities import MatchRun
 from models.settings import get_setting
 from models.snapshots import take_daily_snapshot
 
+from .digest import coordinator_digest
 from .matching import run_match
 from .runlock import DEFAULT_STALE_AFTER_S, RunInProgress
 
@@ -34,6 +36,9 @@ SCHEDULE_KEY = "schedule"
 NIGHTLY_MATCH_JOB = "nightly-match"
 SNAPSHOT_JOB = "daily-report-snapshot"
 CATCH_UP_JOB = "nightly-match-catch-up"
+DIGEST_JOB = "coordinators-daily-digest"
+# Where the links of e-mails sent by the clock point when no address is configured.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 # A nightly run missed by up to this long (the clock was down or restarting) still runs.
 MISFIRE_GRACE = timedelta(hours=6)
 
@@ -49,13 +54,17 @@ class Schedule:
     report_snapshot: dict[str, str] = field(
         default_factory=lambda: {"hour": "4", "minute": "30", "second": "0"}
     )
+    coordinator_digest: dict[str, str] = field(
+        default_factory=lambda: {"hour": "7", "minute": "0", "second": "0"}
+    )
 
     def trigger(self, fields: dict[str, str]) -> CronTrigger:
         return CronTrigger(timezone=ZoneInfo(self.timezone), **fields)
 
 
 def load_schedule(database: Database) -> Schedule:
-    """The schedule setting (`schedule`: timezone, nightly_match, report_snapshot), or defaults."""
+    """The schedule setting (`schedule`: timezone, nightly_match, report_snapshot,
+    coordinator_digest), or defaults."""
     with database.session() as session:
         stored: dict[str, Any] = get_setting(session, SCHEDULE_KEY, {})
     default = Schedule()
@@ -63,6 +72,7 @@ def load_schedule(database: Database) -> Schedule:
         timezone=stored.get("timezone", default.timezone),
         nightly_match=stored.get("nightly_match", default.nightly_match),
         report_snapshot=stored.get("report_snapshot", default.report_snapshot),
+        coordinator_digest=stored.get("coordinator_digest", default.coordinator_digest),
     )
 
 
@@ -111,9 +121,10 @@ def build_scheduler(
     now: datetime | None = None,
     *,
     lock_stale_s: float = DEFAULT_STALE_AFTER_S,
+    base_url: str = DEFAULT_BASE_URL,
 ) -> BaseScheduler:
     """The scheduler with its jobs: stable ids, one instance at a time, missed runs coalesced;
-    lock_stale_s: see MatchingLock."""
+    lock_stale_s: see MatchingLock; base_url: where e-mailed links point."""
     scheduler = scheduler_class(timezone=ZoneInfo(schedule.timezone))
     common: dict[str, Any] = {
         "replace_existing": True,
@@ -133,6 +144,13 @@ def build_scheduler(
         id=SNAPSHOT_JOB,
         name="Daily report snapshot",
         **common,
+    )
+    scheduler.add_job(
+        coordinator_digest,
+        schedule.trigger(schedule.coordinator_digest),
+        id=DIGEST_JOB,
+        name="Coordinators' daily digest",
+        **{**common, "kwargs": {"base_url": base_url}},
     )
     with database.session() as session:
         last_started = session.scalar(
@@ -165,10 +183,15 @@ def describe_schedule(scheduler: BaseScheduler, count: int = 3) -> list[str]:
     return lines
 
 
-def run_clock(database: Database, *, lock_stale_s: float = DEFAULT_STALE_AFTER_S) -> None:
+def run_clock(
+    database: Database,
+    *,
+    lock_stale_s: float = DEFAULT_STALE_AFTER_S,
+    base_url: str = DEFAULT_BASE_URL,
+) -> None:
     """Run the schedule until SIGTERM or SIGINT; a run cut short is recorded as failed later."""
     schedule = load_schedule(database)
-    scheduler = build_scheduler(database, schedule, lock_stale_s=lock_stale_s)
+    scheduler = build_scheduler(database, schedule, lock_stale_s=lock_stale_s, base_url=base_url)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("clock stopping on %s", signal.Signals(signum).name)

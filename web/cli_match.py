@@ -86,15 +86,19 @@ def match_command(as_of: datetime | None, dry_run: bool, time_limit_s: float | N
 )
 @with_appcontext
 def scheduler_command(print_schedule: bool) -> None:
-    """The clock process: runs the nightly match and the daily report snapshot on schedule.
+    """The clock process: runs the nightly match, the daily report snapshot and the
+    coordinators' digest on schedule.
 
     Run exactly one (the `clock:` line of the Procfile); stop it with SIGTERM or Ctrl-C.
     """
     database = get_db()
     lock_stale_s = current_app.config["LOCK_STALE_S"]
+    base_url = current_app.config["BASE_URL"]
     if print_schedule:
-        scheduler = build_scheduler(database, load_schedule(database), lock_stale_s=lock_stale_s)
+        scheduler = build_scheduler(
+            database, load_schedule(database), lock_stale_s=lock_stale_s, base_url=base_url
+        )
         for line in describe_schedule(scheduler):
             click.echo(line)
         return
-    run_clock(database, lock_stale_s=lock_stale_s)
+    run_clock(database, lock_stale_s=lock_stale_s, base_url=base_url)

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from jobs.clock import DEFAULT_BASE_URL
 from jobs.runlock import DEFAULT_STALE_AFTER_S
 
 ENVIRONMENTS = ("production", "development", "testing")
@@ -18,7 +19,7 @@ class ConfigError(RuntimeError):
 
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Settings for one app: COUNSELMATCH_ENV, SECRET_KEY, DATABASE_URL,
-    COUNSELMATCH_LOCK_STALE_S (see README)."""
+    COUNSELMATCH_LOCK_STALE_S, COUNSELMATCH_BASE_URL (see README)."""
     overrides = overrides or {}
     env = overrides.get("ENV_NAME") or os.environ.get("COUNSELMATCH_ENV", "production")
     if env not in ENVIRONMENTS:
@@ -47,6 +48,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "PAGE_SIZE": 50,
         # Every process (web, clock, command line) builds its app, so runs take the lock with this.
         "LOCK_STALE_S": _positive_seconds("COUNSELMATCH_LOCK_STALE_S", DEFAULT_STALE_AFTER_S),
+        # Where links in e-mails point (the site's public address, without a trailing slash).
+        "BASE_URL": os.environ.get("COUNSELMATCH_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
     }
     config.update(overrides)
     return config
