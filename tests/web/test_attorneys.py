@@ -345,6 +345,18 @@ def test_an_unknown_attorney_in_the_review_filter_shows_nothing_with_a_message(
     assert "No attorney has the external id" in text
 
 
+def test_nul_bytes_in_the_review_filters_are_refused_not_a_server_error(
+    client, coordinator, factories
+):
+    f.MatchFactory(child=f.ChildFactory(external_id="C-OTHER"))
+    factories.commit()
+
+    page = client.get("/review", query_string={"court": "HOU\x00", "language": "\x00spa"})
+
+    assert page.status_code == 200
+    assert "Not a valid choice" in text_of(page)
+
+
 # --- the child page's offers ----------------------------------------------------------------
 
 

@@ -200,13 +200,14 @@ def _next_nightly_run() -> datetime | None:
 def _keep_requested_choices(session: Session, choices: ChildChoices) -> None:
     """Keep a court or language the coordinator filters by as a choice even once no proposal
     has it (the last one was just decided): the filter then shows an empty list, not all."""
+    # A value holding NUL is no code (and PostgreSQL refuses to compare it): the form says so.
     court = request.args.get("court", "")
-    if court and court not in choices.courts:
+    if court and "\x00" not in court and court not in choices.courts:
         row = session.execute(select(Court.id, Court.city).where(Court.code == court)).first()
         if row is not None:
             choices.courts[court] = Choice(court_label(row.city, court), row.id)
     language = request.args.get("language", "")
-    if language and language not in choices.languages:
+    if language and "\x00" not in language and language not in choices.languages:
         found = session.execute(
             select(Language.id, Language.name).where(Language.code == language)
         ).first()
