@@ -1,5 +1,6 @@
 """The clock process: APScheduler runs the nightly match, the daily report snapshot, the
-hourly offer clock (reminders and expiry) and, every minute, the e-mail outbox.
+coordinators' daily digest, the hourly offer clock (reminders and expiry) and, every minute,
+the e-mail outbox.
 
 Exactly one clock process runs (the `clock:` line of the Procfile), never inside web workers,
 which would run each job once per worker; the run lock makes a second clock harmless anyway.
@@ -27,6 +28,7 @@ from models.entities import MatchRun
 from models.settings import get_setting
 from models.snapshots import take_daily_snapshot
 
+from .digest import coordinator_digest
 from .mailer import MailSettings, send_mail_job
 from .matching import run_match
 from .offers import run_offer_clock
@@ -41,6 +43,7 @@ CATCH_UP_JOB = "nightly-match-catch-up"
 SEND_MAIL_JOB = "send-mail"
 SEND_MAIL_EVERY = timedelta(minutes=1)
 OFFER_CLOCK_JOB = "hourly-offer-clock"
+DIGEST_JOB = "coordinators-daily-digest"
 # A nightly run missed by up to this long (the clock was down or restarting) still runs.
 MISFIRE_GRACE = timedelta(hours=6)
 
@@ -57,14 +60,17 @@ class Schedule:
         default_factory=lambda: {"hour": "4", "minute": "30", "second": "0"}
     )
     offer_clock: dict[str, str] = field(default_factory=lambda: {"minute": "15", "second": "0"})
+    coordinator_digest: dict[str, str] = field(
+        default_factory=lambda: {"hour": "7", "minute": "0", "second": "0"}
+    )
 
     def trigger(self, fields: dict[str, str]) -> CronTrigger:
         return CronTrigger(timezone=ZoneInfo(self.timezone), **fields)
 
 
 def load_schedule(database: Database) -> Schedule:
-    """The schedule setting (`schedule`: timezone, nightly_match, report_snapshot, offer_clock),
-    or defaults."""
+    """The schedule setting (`schedule`: timezone, nightly_match, report_snapshot, offer_clock,
+    coordinator_digest), or defaults."""
     with database.session() as session:
         stored: dict[str, Any] = get_setting(session, SCHEDULE_KEY, {})
     default = Schedule()
@@ -73,6 +79,7 @@ def load_schedule(database: Database) -> Schedule:
         nightly_match=stored.get("nightly_match", default.nightly_match),
         report_snapshot=stored.get("report_snapshot", default.report_snapshot),
         offer_clock=stored.get("offer_clock", default.offer_clock),
+        coordinator_digest=stored.get("coordinator_digest", default.coordinator_digest),
     )
 
 
@@ -171,6 +178,13 @@ def build_scheduler(
         max_instances=1,
         misfire_grace_time=int(SEND_MAIL_EVERY.total_seconds()),
         args=[database, mail],
+    )
+    scheduler.add_job(
+        coordinator_digest,
+        schedule.trigger(schedule.coordinator_digest),
+        id=DIGEST_JOB,
+        name="Coordinators' daily digest",
+        **common,
     )
     with database.session() as session:
         last_started = session.scalar(

@@ -28,6 +28,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("home.index", "Home", ALL_ROLES),
     NavLink("coordinator.review", "Review queue", COORDINATOR),
     NavLink("coordinator.unmatched", "Unmatched children", COORDINATOR),
+    NavLink("coordinator.attorneys", "Attorneys", COORDINATOR),
     NavLink("coordinator.runs", "Runs", COORDINATOR),
     NavLink("coordinator.uploads", "Spreadsheets", COORDINATOR),
     NavLink("coordinator.audit", "Audit trail", COORDINATOR),
