@@ -30,6 +30,9 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("coordinator.runs", "Runs", COORDINATOR),
     NavLink("coordinator.uploads", "Spreadsheets", COORDINATOR),
     NavLink("coordinator.audit", "Audit trail", COORDINATOR),
+    NavLink("coordinator.volunteers", "Volunteers", COORDINATOR),
+    NavLink("attorney.profile", "Profile", frozenset({Role.ATTORNEY})),
+    NavLink("attorney.leave", "Leave", frozenset({Role.ATTORNEY})),
 )
 
 
