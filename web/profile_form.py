@@ -221,6 +221,8 @@ def edit_profile_page(
         heading=heading,
         action=action,
         attorney_name=name if show_name else None,
+        # A coordinator may answer a volunteer's offer from here (the fragment shows only then).
+        attorney=attorney if show_name else None,
         leave_url=leave_url,
     )
     return page, status

@@ -163,6 +163,13 @@ def test_coordinators_see_pending_volunteers_with_the_actions(client, signed_in,
     assert f'action="/attorneys/{pending.id}/decline"' in html
 
 
+def test_the_coordinators_edit_page_offers_the_answer_while_pending(client, signed_in, pending):
+    signed_in(Role.COORDINATOR)
+    html = text_of(client.get(f"/attorneys/{pending.id}/profile"))
+    assert f'action="/attorneys/{pending.id}/approve"' in html
+    assert f'name="return_to" value="/attorneys/{pending.id}/profile"' in html
+
+
 def test_approve_activates_and_is_audited(client, signed_in, pending, session):
     coordinator = signed_in(Role.COORDINATOR)
     response = post_from(client, "/volunteers", f"/attorneys/{pending.id}/approve")
