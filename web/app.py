@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from models.db import Database
 
-from . import admin, attorney, auth, coordinator, home, security
+from . import admin, attorney, auth, coordinator, home, security, volunteer
 from .config import load_config
 from .extensions import close_session, csrf, login_manager
 
@@ -47,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(coordinator.bp)
     app.register_blueprint(attorney.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(volunteer.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

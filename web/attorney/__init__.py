@@ -25,4 +25,4 @@ def own_attorney_id() -> int:
 
 
 # Route modules register their views on `bp` when imported (they import `bp` from here).
-from . import cases, offers, overview  # noqa: E402, F401
+from . import cases, offers, overview, profile  # noqa: E402,F401  isort: skip

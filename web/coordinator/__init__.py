@@ -19,3 +19,4 @@ require_roles_for_blueprint(bp, Role.COORDINATOR)
 # Route modules register their views on `bp` when imported (they import `bp` from here).
 from . import review, children, runs, unmatched, uploads, audit_trail, attorneys, template_helpers  # noqa: E402,F401  isort: skip
 from . import invitations  # noqa: E402,F401  isort: skip
+from . import attorney_profile, volunteers  # noqa: E402,F401  isort: skip

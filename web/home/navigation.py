@@ -29,6 +29,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("coordinator.review", "Review queue", COORDINATOR),
     NavLink("coordinator.unmatched", "Unmatched children", COORDINATOR),
     NavLink("coordinator.attorneys", "Attorneys", COORDINATOR),
+    NavLink("coordinator.volunteers", "Volunteers", COORDINATOR),
     NavLink("coordinator.runs", "Runs", COORDINATOR),
     NavLink("coordinator.uploads", "Spreadsheets", COORDINATOR),
     NavLink("coordinator.audit", "Audit trail", COORDINATOR),
@@ -36,6 +37,8 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("attorney.overview", "Overview", ATTORNEY),
     NavLink("attorney.offers", "Offers", ATTORNEY),
     NavLink("attorney.cases", "Cases", ATTORNEY),
+    NavLink("attorney.profile", "Profile", ATTORNEY),
+    NavLink("attorney.leave", "Leave", ATTORNEY),
 )
 
 
