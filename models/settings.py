@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,6 +75,27 @@ def public_base_url(session: Session) -> str:
             f"{DEFAULT_PUBLIC_BASE_URL})."
         )
     return value.rstrip("/")
+
+
+def set_public_base_url(session: Session, url: str) -> str:
+    """Store the web app's address for e-mailed links, checked as `public_base_url` reads it:
+    http(s), a host, no query, fragment, spaces or control characters; returns it as stored."""
+    parts = urlsplit(url.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() or ord(ch) < 32 for ch in url.strip())
+        or len(url) > 200
+    ):
+        raise ValueError(
+            f"{url!r} is not a web address people can open: give one such as "
+            "https://counselmatch.example.org (http or https, a host, no query)."
+        )
+    value = url.strip().rstrip("/")
+    put_setting(session, PUBLIC_BASE_URL_KEY, value)
+    return value
 
 
 def get_setting(session: Session, key: str, default: Any) -> Any:

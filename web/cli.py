@@ -10,6 +10,7 @@ from jobs.mailer import send_due_mail
 from models import audit
 from models.db import migrate
 from models.reference import load_reference_data
+from models.settings import PUBLIC_BASE_URL_KEY, set_public_base_url
 
 from .app import create_app
 from .cli_data import export_command, import_command
@@ -48,6 +49,20 @@ def send_mail() -> None:
     click.echo(f"{report.sent} sent, {report.retrying} to retry, {report.failed} given up.")
     if report.stopped_early:
         click.echo("The SMTP server could not be used; see /admin/outbox for the error.", err=True)
+
+
+@cli.command("set-base-url")
+@click.argument("url")
+@with_appcontext
+def set_base_url(url: str) -> None:
+    """Set the address people open the app at (https://...), used by every link in e-mails."""
+    with get_db().session() as session, session.begin():
+        try:
+            stored = set_public_base_url(session, url)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="URL") from None
+        audit.record(session, "cli", "setting_changed", "setting", PUBLIC_BASE_URL_KEY)
+    click.echo(f"E-mailed links now start with {stored}")
 
 
 cli.add_command(create_user)

@@ -291,7 +291,8 @@ def test_the_attorney_page_shows_profile_load_proposals_offers_and_cases(
     assert f'data-offer="{closed.id}" data-status="closed"' in text
     assert "relief granted" in text
     assert f'href="/children/{waiting.child_id}"' in text
-    assert "Edit the profile" not in text  # that page arrives with another part of the portal
+    assert f'href="/attorneys/{attorney.id}/profile">Edit the profile</a>' in text
+    assert f'action="/attorneys/{attorney.id}/invite"' in text
 
 
 def test_the_attorney_page_tells_an_attorney_on_leave_has_no_free_slot(

@@ -95,6 +95,20 @@ def test_invite_everyone_without_an_account(client, signed_in, factories, db):
     assert "Invitations sent to 0 attorneys without an account." in flash_messages(again)
 
 
+def test_a_coordinator_invites_everyone_from_the_attorneys_page(client, signed_in, factories, db):
+    signed_in(Role.COORDINATOR)
+    attorney = f.AttorneyFactory()
+    factories.commit()
+    page = client.get("/attorneys").get_data(as_text=True)
+    assert 'action="/attorneys/invite"' in page
+    response = post_from(
+        client, "/attorneys", "/attorneys/invite", {"next": "/attorneys"}, follow_redirects=True
+    )
+    assert response.request.path == "/attorneys"
+    assert "Invitations sent to 1 attorney without an account." in flash_messages(response)
+    assert [m.to_address for m in outbox(db)] == [attorney.email]
+
+
 def test_invite_without_csrf_token_is_refused(client, signed_in, factories, db):
     signed_in(Role.COORDINATOR)
     attorney = f.AttorneyFactory()

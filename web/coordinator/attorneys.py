@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import abort, current_app, render_template
+from flask import abort, render_template
 from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -49,8 +49,6 @@ from .review import LANGUAGE_LEVEL_ORDER, case_type_name
 
 # Row ids are 32-bit integers on PostgreSQL: a larger id in a URL names no attorney.
 MAX_ROW_ID = 2**31 - 1
-# The endpoint another part of the portal adds for editing a profile; linked once it exists.
-EDIT_PROFILE_ENDPOINT = "coordinator.edit_attorney_profile"
 EXPERTISE_ORDER = {ExpertiseLevel.EXPERT: 0, ExpertiseLevel.EXPERIENCED: 1}
 
 
@@ -307,5 +305,4 @@ def attorney(attorney_id: int) -> str:
         closed=by_status[MatchStatus.CLOSED],
         expiry_days=timing.expiry_days,
         today=today,
-        edit_profile=EDIT_PROFILE_ENDPOINT in current_app.view_functions,
     )
