@@ -97,13 +97,20 @@ def find_session_user(session: Session, cookie_id: str) -> User | None:
     if parts is None:
         return None
     session_id, secret = parts
-    row = session.get(UserSession, session_id) if session_id <= 2**31 - 1 else None
-    if row is None or row.revoked_at is not None:
+    if session_id > 2**31 - 1:
+        return None
+    # One statement per request: the session row with its account.
+    found = session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.id == session_id)
+    ).one_or_none()
+    if found is None:
+        return None
+    row, user = found
+    if row.revoked_at is not None or not user.active:
         return None
     if not hmac.compare_digest(row.token_hash, secret_hash(secret)):
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
         return None
     now = utcnow()
     if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
