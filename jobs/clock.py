@@ -1,4 +1,6 @@
-"""The clock process: APScheduler runs the nightly match and the daily report snapshot.
+"""The clock process: APScheduler runs the nightly match, the daily report snapshot, the
+coordinators' daily digest, the hourly offer clock (reminders and expiry) and, every minute,
+the e-mail outbox.
 
 Exactly one clock process runs (the `clock:` line of the Procfile), never inside web workers,
 which would run each job once per worker; the run lock makes a second clock harmless anyway.
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
 from models.base import utcnow
@@ -25,7 +28,10 @@ from models.entities import MatchRun
 from models.settings import get_setting
 from models.snapshots import take_daily_snapshot
 
+from .digest import coordinator_digest
+from .mailer import MailSettings, send_mail_job
 from .matching import run_match
+from .offers import run_offer_clock
 from .runlock import DEFAULT_STALE_AFTER_S, RunInProgress
 
 log = logging.getLogger("counselmatch.clock")
@@ -34,6 +40,10 @@ SCHEDULE_KEY = "schedule"
 NIGHTLY_MATCH_JOB = "nightly-match"
 SNAPSHOT_JOB = "daily-report-snapshot"
 CATCH_UP_JOB = "nightly-match-catch-up"
+SEND_MAIL_JOB = "send-mail"
+SEND_MAIL_EVERY = timedelta(minutes=1)
+OFFER_CLOCK_JOB = "hourly-offer-clock"
+DIGEST_JOB = "coordinators-daily-digest"
 # A nightly run missed by up to this long (the clock was down or restarting) still runs.
 MISFIRE_GRACE = timedelta(hours=6)
 
@@ -49,13 +59,18 @@ class Schedule:
     report_snapshot: dict[str, str] = field(
         default_factory=lambda: {"hour": "4", "minute": "30", "second": "0"}
     )
+    offer_clock: dict[str, str] = field(default_factory=lambda: {"minute": "15", "second": "0"})
+    coordinator_digest: dict[str, str] = field(
+        default_factory=lambda: {"hour": "7", "minute": "0", "second": "0"}
+    )
 
     def trigger(self, fields: dict[str, str]) -> CronTrigger:
         return CronTrigger(timezone=ZoneInfo(self.timezone), **fields)
 
 
 def load_schedule(database: Database) -> Schedule:
-    """The schedule setting (`schedule`: timezone, nightly_match, report_snapshot), or defaults."""
+    """The schedule setting (`schedule`: timezone, nightly_match, report_snapshot, offer_clock,
+    coordinator_digest), or defaults."""
     with database.session() as session:
         stored: dict[str, Any] = get_setting(session, SCHEDULE_KEY, {})
     default = Schedule()
@@ -63,6 +78,8 @@ def load_schedule(database: Database) -> Schedule:
         timezone=stored.get("timezone", default.timezone),
         nightly_match=stored.get("nightly_match", default.nightly_match),
         report_snapshot=stored.get("report_snapshot", default.report_snapshot),
+        offer_clock=stored.get("offer_clock", default.offer_clock),
+        coordinator_digest=stored.get("coordinator_digest", default.coordinator_digest),
     )
 
 
@@ -90,6 +107,15 @@ def report_snapshot(database: Database, timezone: str) -> None:
     log.info("report snapshot taken as_of=%s rows=%d", as_of, rows)
 
 
+def offer_clock(database: Database, timezone: str) -> None:
+    """The hourly job: remind and expire offers awaiting an answer (`timezone` fixes only when
+    it fires; the offer clock itself counts in UTC)."""
+    try:
+        run_offer_clock(database)
+    except Exception:
+        log.exception("offer clock failed; it runs again within the hour")
+
+
 def missed_fire_time(
     trigger: CronTrigger, now: datetime, last_run_started: datetime | None
 ) -> datetime | None:
@@ -111,9 +137,10 @@ def build_scheduler(
     now: datetime | None = None,
     *,
     lock_stale_s: float = DEFAULT_STALE_AFTER_S,
+    mail: MailSettings | None = None,
 ) -> BaseScheduler:
     """The scheduler with its jobs: stable ids, one instance at a time, missed runs coalesced;
-    lock_stale_s: see MatchingLock."""
+    lock_stale_s: see MatchingLock; mail: where the outbox is sent (None: it stays queued)."""
     scheduler = scheduler_class(timezone=ZoneInfo(schedule.timezone))
     common: dict[str, Any] = {
         "replace_existing": True,
@@ -132,6 +159,31 @@ def build_scheduler(
         schedule.trigger(schedule.report_snapshot),
         id=SNAPSHOT_JOB,
         name="Daily report snapshot",
+        **common,
+    )
+    scheduler.add_job(
+        offer_clock,
+        schedule.trigger(schedule.offer_clock),
+        id=OFFER_CLOCK_JOB,
+        name="Offer reminders and expiry",
+        **common,
+    )
+    scheduler.add_job(
+        send_mail_job,
+        IntervalTrigger(seconds=int(SEND_MAIL_EVERY.total_seconds())),
+        id=SEND_MAIL_JOB,
+        name="Send queued e-mail",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(SEND_MAIL_EVERY.total_seconds()),
+        args=[database, mail],
+    )
+    scheduler.add_job(
+        coordinator_digest,
+        schedule.trigger(schedule.coordinator_digest),
+        id=DIGEST_JOB,
+        name="Coordinators' daily digest",
         **common,
     )
     with database.session() as session:
@@ -165,10 +217,17 @@ def describe_schedule(scheduler: BaseScheduler, count: int = 3) -> list[str]:
     return lines
 
 
-def run_clock(database: Database, *, lock_stale_s: float = DEFAULT_STALE_AFTER_S) -> None:
+def run_clock(
+    database: Database,
+    *,
+    lock_stale_s: float = DEFAULT_STALE_AFTER_S,
+    mail: MailSettings | None = None,
+) -> None:
     """Run the schedule until SIGTERM or SIGINT; a run cut short is recorded as failed later."""
     schedule = load_schedule(database)
-    scheduler = build_scheduler(database, schedule, lock_stale_s=lock_stale_s)
+    scheduler = build_scheduler(database, schedule, lock_stale_s=lock_stale_s, mail=mail)
+    if mail is None:
+        log.warning("SMTP_URL is not set: e-mail stays queued in the outbox (see /admin/outbox)")
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("clock stopping on %s", signal.Signals(signum).name)

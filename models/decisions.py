@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -39,6 +39,7 @@ from .entities import (
     MatchStatus,
     User,
 )
+from .offer_mail import queue_offer_email
 from .pair_checks import (
     RULE_LABELS,
     Broken,
@@ -122,6 +123,7 @@ _STATUS_WORDS = {
     MatchStatus.ACCEPTED: "accepted by the attorney",
     MatchStatus.DECLINED: "declined by the attorney",
     MatchStatus.CLOSED: "closed",
+    MatchStatus.EXPIRED: "expired unanswered",
 }
 
 
@@ -260,20 +262,30 @@ def confirm(session: Session, match_id: int, user: User, as_of: date | None = No
             user,
             f"confirmed with sibling match {match.id}; offer sent",
         )
+    _send_offer(session, [match, *group], event.at)
     _audit_decision(session, user, "match_confirmed", match, event, group)
     return match
 
 
+def _send_offer(session: Session, offer: Sequence[Match], at: datetime) -> None:
+    """Start the offer's clock and e-mail the attorney, in the decision's transaction."""
+    for made in offer:
+        made.offered_at = at
+    session.flush()
+    queue_offer_email(session, offer)
+
+
 def _audit_decision(
     session: Session,
-    user: User,
+    user: User | str,
     action: str,
     match: Match,
     event: MatchEvent,
     group: Sequence[Match],
     **details: object,
 ) -> None:
-    """The audit record of a decision on a proposal (and its siblings'): ids and codes only."""
+    """The audit record of a decision on a match (and its siblings'): ids and codes only.
+    `user` is the person deciding, or a name such as "scheduler" for the clock."""
     audit.record(
         session,
         user,
@@ -444,6 +456,7 @@ def manual_match(
         )
     session.add_all(events)
     session.flush()
+    _send_offer(session, matches, events[0].at)
     audit.record(
         session,
         user,

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, select, true, update
+from sqlalchemy import Select, and_, exists, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from matcher.problem import AttorneyInput, ChildInput, CourtInput, MatchProblem, MatchSettings
@@ -37,9 +37,11 @@ from .entities import (
     MatchStatus,
     UnmatchedChild,
 )
-from .settings import load_match_settings
+from .settings import load_match_settings, offer_timing
 
+# Pairs never proposed again; an offer that expired unanswered rests its pair for a while only.
 REFUSED_STATUSES = (MatchStatus.REJECTED, MatchStatus.DECLINED)
+RESTING_STATUS = MatchStatus.EXPIRED
 # The unmatched reason of a child whose proposal a decision overtook while the run solved.
 CHANGED_WHILE_SOLVING = "changed_while_solving"
 
@@ -47,6 +49,22 @@ CHANGED_WHILE_SOLVING = "changed_while_solving"
 def child_is_spoken_for() -> Any:
     """A child with an accepted case or a confirmed offer is not matched again."""
     return exists().where(Match.child_id == Child.id, Match.status.in_(CAPACITY_HOLDING_STATUSES))
+
+
+def refused_pairs(session: Session, now: datetime | None = None) -> Select[int, int]:
+    """(child id, attorney id) of the pairs not to propose: rejected or declined ever, and those
+    whose offer expired unanswered less than `expired_pair_pause_days` before `now`."""
+    pause = timedelta(days=offer_timing(session).expired_pair_pause_days)
+    since = (now or utcnow()) - pause
+    return select(Match.child_id, Match.attorney_id).where(
+        or_(
+            Match.status.in_(REFUSED_STATUSES),
+            and_(
+                Match.status == RESTING_STATUS,
+                func.coalesce(Match.answered_at, Match.updated_at) > since,
+            ),
+        )
+    )
 
 
 def _grouped(rows: Iterable[tuple[int, Any]]) -> dict[int, list[Any]]:
@@ -261,9 +279,7 @@ def _problem(
     refused = frozenset(
         (child_id, attorney_id)
         for child_id, attorney_id in session.execute(
-            select(Match.child_id, Match.attorney_id).where(
-                Match.status.in_(REFUSED_STATUSES), _only(Match.child_id, child_ids)
-            )
+            refused_pairs(session).where(_only(Match.child_id, child_ids))
         )
     )
     codes = {code for child in children for code in child.languages} | {
@@ -306,11 +322,9 @@ def _still_valid_proposals(
     spoken_for = set(
         session.scalars(select(Match.child_id).where(Match.status.in_(CAPACITY_HOLDING_STATUSES)))
     )
-    refused = set(
-        session.execute(
-            select(Match.child_id, Match.attorney_id).where(Match.status.in_(REFUSED_STATUSES))
-        ).all()
-    ) | set(session.execute(select(Conflict.child_id, Conflict.attorney_id)).all())
+    refused = set(session.execute(refused_pairs(session)).all()) | set(
+        session.execute(select(Conflict.child_id, Conflict.attorney_id)).all()
+    )
     open_children = set(
         session.scalars(select(Child.id).where(Child.case_status == CaseStatus.OPEN))
     )
@@ -352,7 +366,7 @@ def _still_valid_proposals(
 def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSummary:
     """Replace the proposals awaiting review with this run's, in the caller's transaction.
 
-    Confirmed, accepted, rejected and declined matches are never touched.
+    Confirmed, accepted, rejected, declined, expired and closed matches are never touched.
     """
     now = utcnow()
     reason = f"replaced by run {run.id}"

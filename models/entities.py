@@ -57,6 +57,37 @@ class MatchStatus(StrEnum):
     REJECTED = "rejected"
     CLOSED = "closed"
     SUPERSEDED = "superseded"  # a proposal replaced by a later run before anyone reviewed it
+    EXPIRED = "expired"  # an offer the attorney did not answer in time
+
+
+class CaseOutcome(StrEnum):
+    """How a represented child's case ended (DESIGN.md "Closing a case")."""
+
+    RELIEF_GRANTED = "relief_granted"  # asylum, SIJS, T or U visa
+    TERMINATED = "terminated"  # proceedings dismissed or terminated
+    VOLUNTARY_DEPARTURE = "voluntary_departure"
+    REMOVAL_ORDERED = "removal_ordered"
+    TRANSFERRED = "transferred"  # to other counsel
+    WITHDRAWN = "withdrawn"
+
+
+class VolunteerStatus(StrEnum):
+    """A profile an attorney offered through /volunteer: never matched until approved."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class TokenPurpose(StrEnum):
+    INVITE = "invite"  # set a first password
+    RESET = "reset"  # forgotten password
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"  # waiting for its first try or a retry
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry; an admin may resend
 
 
 class RunStatus(StrEnum):
@@ -253,6 +284,8 @@ class Attorney(Base):
     home_latitude: Mapped[float | None]
     home_longitude: Mapped[float | None]
     active: Mapped[bool] = mapped_column(default=True, index=True)
+    # Set for a profile offered through /volunteer (inactive until a coordinator approves it).
+    volunteer_status: Mapped[VolunteerStatus | None] = mapped_column(str_enum(VolunteerStatus))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -328,6 +361,12 @@ class Match(Base):
     explanation: Mapped[str] = mapped_column(Text, default="")
     manual: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str | None] = mapped_column(Text)
+    # The offer's clock: confirmed (offered), reminded, answered (accepted, declined or expired).
+    offered_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    outcome: Mapped[CaseOutcome | None] = mapped_column(str_enum(CaseOutcome))
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -376,6 +415,57 @@ class User(Base):
     last_login_at: Mapped[datetime | None]
 
     attorney: Mapped[Attorney | None] = relationship()
+
+
+class UserSession(Base):
+    """One signed-in session: the cookie names it, so the server can end it (sign-out,
+    deactivation, a password change) whatever the browser keeps."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the secret
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class OneTimeToken(Base):
+    """A link sent by e-mail (invitation, password reset): used once, expires."""
+
+    __tablename__ = "one_time_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the secret
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """An e-mail, written in the transaction of the change that causes it and sent by the clock
+    process. Never holds a child's name, A-number or birth date."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)  # "offer", "invite", "reset", ...
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[OutboxStatus] = mapped_column(
+        str_enum(OutboxStatus), default=OutboxStatus.QUEUED
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 
 
 class AuditEvent(Base):

@@ -35,12 +35,17 @@ from matcher.result import Proposal
 from matcher.rules import ExpertiseLevel, PairRule
 
 from .capacity import CAPACITY_HOLDING_STATUSES, attorney_load
-from .engine_adapter import REFUSED_STATUSES, child_is_spoken_for, load_child_problem
+from .engine_adapter import (
+    REFUSED_STATUSES,
+    RESTING_STATUS,
+    child_is_spoken_for,
+    load_child_problem,
+)
 from .entities import Attorney, CaseStatus, Child, Match, MatchStatus
 
 
 class Rule(StrEnum):
-    """What a decision can run into. The first five are the records' state, never overridden;
+    """What a decision can run into. The first eight are the records' state, never overridden;
     the others are the matching rules of DESIGN.md (`matcher.rules.PairRule`, with the same
     values), which a manual match may override."""
 
@@ -49,6 +54,9 @@ class Rule(StrEnum):
     CHILD_SPOKEN_FOR = "child_spoken_for"
     ATTORNEY_INACTIVE = "attorney_inactive"
     SIBLING_GROUP = "sibling_group"
+    OFFER_NOT_OPEN = "offer_not_open"
+    CONFLICT_NOT_CONFIRMED = "conflict_not_confirmed"
+    CASE_NOT_OPEN = "case_not_open"
     COURT = "court"
     LANGUAGE = "language"
     EXPERTISE = "expertise"
@@ -66,6 +74,9 @@ STATE_RULES = frozenset(
         Rule.CHILD_SPOKEN_FOR,
         Rule.ATTORNEY_INACTIVE,
         Rule.SIBLING_GROUP,
+        Rule.OFFER_NOT_OPEN,
+        Rule.CONFLICT_NOT_CONFIRMED,
+        Rule.CASE_NOT_OPEN,
     }
 )
 
@@ -76,7 +87,7 @@ RULE_LABELS = {
     Rule.ON_LEAVE: "on leave (rule 4)",
     Rule.NO_FREE_SLOT: "free capacity (rule 4)",
     Rule.CONFLICT: "conflict of interest (rule 5)",
-    Rule.REFUSED_BEFORE: "rejected or declined before (rule 5)",
+    Rule.REFUSED_BEFORE: "rejected or declined before, or an offer expired lately (rule 5)",
     Rule.DETAINED: "detained cases (rule 6)",
 }
 
@@ -175,12 +186,14 @@ def _refusal_text(session: Session, child_id: int, attorney_id: int, name: str) 
         .where(
             Match.child_id == child_id,
             Match.attorney_id == attorney_id,
-            Match.status.in_(REFUSED_STATUSES),
+            Match.status.in_((*REFUSED_STATUSES, RESTING_STATUS)),
         )
         .order_by(Match.id.desc())
         .limit(1)
     ).one()
     status, at, reason = row
+    if status == RESTING_STATUS:
+        return f"an offer of this pair to {name} expired unanswered on {at:%Y-%m-%d}"
     who = "by a coordinator" if status == MatchStatus.REJECTED else f"by {name}"
     verb = "rejected" if status == MatchStatus.REJECTED else "declined"
     text = f"this pair was {verb} earlier {who} on {at:%Y-%m-%d}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,77 @@ WEIGHT_NAMES = tuple(
     for spec in dataclasses.fields(MatchSettings)
     if spec.type in ("float", float) and spec.name != "distance_cap_km"
 ) + ("distance_cap_km",)
+
+
+# The offer clock (DESIGN.md "Offers"): a reminder after so many days without an answer, expiry
+# after so many, and how long an expired pair is kept out of the runs.
+OFFER_REMINDER_DAYS_KEY = "offers.reminder_days"
+OFFER_EXPIRY_DAYS_KEY = "offers.expiry_days"
+EXPIRED_PAIR_PAUSE_DAYS_KEY = "offers.expired_pair_pause_days"
+
+
+@dataclasses.dataclass(frozen=True)
+class OfferTiming:
+    reminder_days: int = 2
+    expiry_days: int = 5
+    expired_pair_pause_days: int = 30
+
+
+def offer_timing(session: Session) -> OfferTiming:
+    """The offer clock as the organisation has set it (each a whole number of days, >= 1)."""
+    default = OfferTiming()
+    days = {}
+    for key, name in (
+        (OFFER_REMINDER_DAYS_KEY, "reminder_days"),
+        (OFFER_EXPIRY_DAYS_KEY, "expiry_days"),
+        (EXPIRED_PAIR_PAUSE_DAYS_KEY, "expired_pair_pause_days"),
+    ):
+        value = get_setting(session, key, getattr(default, name))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(
+                f"The {key} setting is {value!r}: set it to a whole number of days, 1 or more "
+                f"(default {getattr(default, name)})."
+            )
+        days[name] = value
+    return OfferTiming(**days)
+
+
+# The address of the web app as people reach it, for the links e-mails carry.
+PUBLIC_BASE_URL_KEY = "app.base_url"
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+
+def public_base_url(session: Session) -> str:
+    """The web app's address for links in e-mails (no trailing slash), e.g. https://cm.example."""
+    value = get_setting(session, PUBLIC_BASE_URL_KEY, DEFAULT_PUBLIC_BASE_URL)
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ValueError(
+            f"The {PUBLIC_BASE_URL_KEY} setting is {value!r}: set it to the address people open "
+            f"the app at, such as https://counselmatch.example.org (default "
+            f"{DEFAULT_PUBLIC_BASE_URL})."
+        )
+    return value.rstrip("/")
+
+
+def set_public_base_url(session: Session, url: str) -> str:
+    """Store the web app's address for e-mailed links, checked as `public_base_url` reads it:
+    http(s), a host, no query, fragment, spaces or control characters; returns it as stored."""
+    parts = urlsplit(url.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() or ord(ch) < 32 for ch in url.strip())
+        or len(url) > 200
+    ):
+        raise ValueError(
+            f"{url!r} is not a web address people can open: give one such as "
+            "https://counselmatch.example.org (http or https, a host, no query)."
+        )
+    value = url.strip().rstrip("/")
+    put_setting(session, PUBLIC_BASE_URL_KEY, value)
+    return value
 
 
 def get_setting(session: Session, key: str, default: Any) -> Any:

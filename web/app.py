@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from models.db import Database
 
-from . import auth, coordinator, home, security
+from . import admin, attorney, auth, coordinator, home, security, volunteer
 from .config import load_config
 from .extensions import close_session, csrf, login_manager
 
@@ -45,6 +45,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(coordinator.bp)
+    app.register_blueprint(attorney.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(volunteer.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from jobs.mailer import send_due_mail
 from models import audit
 from models.db import migrate
 from models.reference import load_reference_data
+from models.settings import PUBLIC_BASE_URL_KEY, set_public_base_url
 
 from .app import create_app
 from .cli_data import export_command, import_command
 from .cli_demo import seed_demo
-from .cli_match import match_command, scheduler_command
+from .cli_match import match_command, remind_offers_command, scheduler_command
 from .cli_users import create_user
 from .extensions import get_db
 
@@ -34,9 +37,38 @@ def init_db() -> None:
     click.echo(f"Database ready: {courts} courts, {languages} languages.")
 
 
+@cli.command("send-mail")
+@with_appcontext
+def send_mail() -> None:
+    """Send the queued e-mail that is due now (what the clock does every minute)."""
+    settings = current_app.config["MAIL"]
+    if settings is None:
+        click.echo("SMTP_URL is not set: nothing sent, messages stay queued.", err=True)
+        raise click.exceptions.Exit(1)
+    report = send_due_mail(get_db(), settings)
+    click.echo(f"{report.sent} sent, {report.retrying} to retry, {report.failed} given up.")
+    if report.stopped_early:
+        click.echo("The SMTP server could not be used; see /admin/outbox for the error.", err=True)
+
+
+@cli.command("set-base-url")
+@click.argument("url")
+@with_appcontext
+def set_base_url(url: str) -> None:
+    """Set the address people open the app at (https://...), used by every link in e-mails."""
+    with get_db().session() as session, session.begin():
+        try:
+            stored = set_public_base_url(session, url)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="URL") from None
+        audit.record(session, "cli", "setting_changed", "setting", PUBLIC_BASE_URL_KEY)
+    click.echo(f"E-mailed links now start with {stored}")
+
+
 cli.add_command(create_user)
 cli.add_command(seed_demo)
 cli.add_command(import_command)
 cli.add_command(export_command)
 cli.add_command(match_command)
 cli.add_command(scheduler_command)
+cli.add_command(remind_offers_command)

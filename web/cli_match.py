@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from jobs.clock import build_scheduler, describe_schedule, load_schedule, run_clock
 from jobs.matching import RunOutcome, run_match
+from jobs.offers import run_offer_clock
 from jobs.runlock import RunInProgress
 from matcher.rules import Tier
 from models.settings import SOLVER_TIME_LIMIT_KEY
@@ -86,15 +87,32 @@ def match_command(as_of: datetime | None, dry_run: bool, time_limit_s: float | N
 )
 @with_appcontext
 def scheduler_command(print_schedule: bool) -> None:
-    """The clock process: runs the nightly match and the daily report snapshot on schedule.
+    """The clock process: runs the nightly match, the daily report snapshot, the coordinators'
+    digest, the offer clock and the e-mail outbox.
 
     Run exactly one (the `clock:` line of the Procfile); stop it with SIGTERM or Ctrl-C.
     """
     database = get_db()
     lock_stale_s = current_app.config["LOCK_STALE_S"]
     if print_schedule:
-        scheduler = build_scheduler(database, load_schedule(database), lock_stale_s=lock_stale_s)
+        scheduler = build_scheduler(
+            database,
+            load_schedule(database),
+            lock_stale_s=lock_stale_s,
+            mail=current_app.config["MAIL"],
+        )
         for line in describe_schedule(scheduler):
             click.echo(line)
         return
-    run_clock(database, lock_stale_s=lock_stale_s)
+    run_clock(database, lock_stale_s=lock_stale_s, mail=current_app.config["MAIL"])
+
+
+@click.command("remind-offers")
+@with_appcontext
+def remind_offers_command() -> None:
+    """Remind attorneys of offers awaiting an answer, and expire those past their time, now.
+
+    The clock does this hourly; this runs it once (reminder and expiry days: admin settings).
+    """
+    summary = run_offer_clock(get_db())
+    click.echo(f"{summary.reminded} offers reminded, {summary.expired} offers expired.")

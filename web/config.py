@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from jobs.mailer import MailSettings
 from jobs.runlock import DEFAULT_STALE_AFTER_S
 
 ENVIRONMENTS = ("production", "development", "testing")
@@ -18,7 +19,7 @@ class ConfigError(RuntimeError):
 
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Settings for one app: COUNSELMATCH_ENV, SECRET_KEY, DATABASE_URL,
-    COUNSELMATCH_LOCK_STALE_S (see README)."""
+    COUNSELMATCH_LOCK_STALE_S, SMTP_URL, SMTP_FROM (see README)."""
     overrides = overrides or {}
     env = overrides.get("ENV_NAME") or os.environ.get("COUNSELMATCH_ENV", "production")
     if env not in ENVIRONMENTS:
@@ -47,9 +48,32 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "PAGE_SIZE": 50,
         # Every process (web, clock, command line) builds its app, so runs take the lock with this.
         "LOCK_STALE_S": _positive_seconds("COUNSELMATCH_LOCK_STALE_S", DEFAULT_STALE_AFTER_S),
+        # Where e-mail goes (jobs/mailer.py); unset: messages stay queued, shown at /admin/outbox.
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "SMTP_FROM": os.environ.get("SMTP_FROM") or None,
     }
     config.update(overrides)
+    if "MAIL" not in overrides:
+        config["MAIL"] = _mail_settings(config["SMTP_URL"], config["SMTP_FROM"], env)
     return config
+
+
+def _mail_settings(url: str | None, sender: str | None, env: str) -> MailSettings | None:
+    """SMTP_URL and SMTP_FROM, checked now so a mistake stops the start, not the first e-mail."""
+    if not url:
+        return None
+    if not sender:
+        if env == "production":
+            raise ConfigError(
+                "SMTP_URL is set but SMTP_FROM is not: set it to the sender address, such as "
+                "'Counsel Match <no-reply@example.org>'."
+            )
+        sender = "Counsel Match <counselmatch@localhost>"
+    try:
+        return MailSettings.from_url(url, sender)
+    except ValueError as problem:
+        # The URL may hold a password: name the variable, not its value.
+        raise ConfigError(f"SMTP_URL or SMTP_FROM cannot be used: {problem}.") from None
 
 
 def _positive_seconds(variable: str, default: float) -> float:

@@ -7,12 +7,14 @@ from functools import cache, wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, abort, request
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from flask_login import UserMixin, current_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from models.accounts import find_session_user, has_usable_password
 from models.entities import Role, User
+from models.settings import public_base_url
 
 from .extensions import get_session, login_manager
 
@@ -24,6 +26,7 @@ ROLE_LABELS = {
 }
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024  # what the sign-in form accepts
 
 # Only what the pages need: our own styles, images and forms; no inline script or style, no
 # framing (clickjacking), no plugins.
@@ -36,13 +39,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class SignedInUser(UserMixin):
-    """The Flask-Login view of a `User` row (the model stays free of web concerns)."""
+    """The Flask-Login view of a `User` row (the model stays free of web concerns).
 
-    def __init__(self, user: User) -> None:
+    Its id, kept in the session cookie, names the server-side session ("<session id>.<secret>",
+    models.accounts.start_session), so signing out or a password change ends it on the server.
+    """
+
+    def __init__(self, user: User, session_key: str) -> None:
         self.user = user
+        self.session_key = session_key
 
     def get_id(self) -> str:
-        return str(self.user.id)
+        return self.session_key
 
     @property
     def is_active(self) -> bool:
@@ -65,15 +73,17 @@ class SignedInUser(UserMixin):
         return self.user.attorney_id
 
 
-def load_user(user_id: str) -> SignedInUser | None:
-    """Flask-Login's user loader: an account switched off is signed out on its next request."""
+def load_user(session_key: str) -> SignedInUser | None:
+    """Flask-Login's user loader: only a live server-side session of an active account counts,
+    so a revoked session (signed out, password changed) or a switched-off account is signed out
+    on its next request, whatever cookie the browser still holds."""
     session = get_session()
     # The read ends its own transaction so that a view can open `with session.begin():` later.
     with session.begin():
-        user = session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.active:
+        user = find_session_user(session, session_key)
+    if user is None:
         return None
-    return SignedInUser(user)
+    return SignedInUser(user, session_key)
 
 
 def signed_in_user() -> User:
@@ -92,8 +102,9 @@ def find_user_by_credentials(email: str, password: str) -> User | None:
     user = get_session().scalar(
         select(User).where(func.lower(User.email) == normalise_email(email)).limit(1)
     )
-    if user is None:
-        # Spend the time a wrong password costs, so the answer does not tell which emails exist.
+    if user is None or not has_usable_password(user):
+        # Spend the time a wrong password costs, so the answer does not tell which emails exist
+        # (or which were invited and have not chosen a password yet).
         check_password_hash(_unknown_user_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
@@ -102,6 +113,12 @@ def find_user_by_credentials(email: str, password: str) -> User | None:
 @cache
 def _unknown_user_hash() -> str:
     return generate_password_hash("not the password of anyone")
+
+
+def site_base_url() -> str:
+    """The site's address for links sent by e-mail: the `app.base_url` setting, the one source
+    the offer e-mails use too (never the request's Host header, which the visitor chooses)."""
+    return public_base_url(get_session())
 
 
 def normalise_email(email: str) -> str:
@@ -137,6 +154,8 @@ def role_required(*roles: Role) -> Callable[[F], F]:
     """Let only signed-in users with one of `roles` reach the view.
 
     Anonymous visitors are sent to the sign-in page (coming back afterwards); anyone else gets 403.
+    On a blueprint guarded by `require_roles_for_blueprint`, these roles replace the blueprint's
+    for this view only.
     """
     if not roles:
         raise ValueError("role_required() needs at least one role")
@@ -149,6 +168,7 @@ def role_required(*roles: Role) -> Callable[[F], F]:
                 return refusal
             return view(*args, **kwargs)
 
+        guarded.allowed_roles = roles  # type: ignore[attr-defined]
         return cast(F, guarded)
 
     return decorator
@@ -158,7 +178,14 @@ def require_roles_for_blueprint(blueprint: Blueprint, *roles: Role) -> None:
     """Apply `role_required(*roles)` to every view of `blueprint`, present and future."""
     if not roles:
         raise ValueError("require_roles_for_blueprint() needs at least one role")
-    blueprint.before_request(lambda: _refuse_unless_role(roles))
+
+    def check() -> Response | None:
+        # A view that names its own roles with `role_required` (say, coordinators and admins)
+        # is guarded by those instead; every other view of the blueprint keeps `roles`.
+        view = current_app.view_functions.get(request.endpoint or "")
+        return _refuse_unless_role(getattr(view, "allowed_roles", roles))
+
+    blueprint.before_request(check)
 
 
 def add_security_headers(response: Response) -> Response:

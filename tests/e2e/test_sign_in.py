@@ -64,6 +64,9 @@ def test_coordinator_signs_in_sees_the_counts_and_signs_out(page: Page, factorie
         "element => getComputedStyle(element).backgroundColor"
     )
     assert header_colour == "rgb(31, 58, 95)"
+    # The header's account link is white on it (the page's link blue was 1.3:1 there).
+    account_link = page.get_by_role("banner").get_by_role("link", name="Your account")
+    expect(account_link).to_have_css("color", "rgb(255, 255, 255)")
     assert problems == []
 
     page.get_by_role("button", name="Sign out").click()

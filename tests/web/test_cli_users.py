@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash
 
 from fixtures import factories as f
 from models.entities import AuditEvent, Role, User
+from models.settings import DEFAULT_PUBLIC_BASE_URL, public_base_url
 from web.cli import cli
 
 from .conftest import shown_counts
@@ -193,3 +194,32 @@ def test_password_is_asked_for_at_a_terminal(db):
     assert b"typed at the terminal" not in output  # hidden input is not echoed
     [user] = users(db)
     assert check_password_hash(user.password_hash, "typed at the terminal")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "ftp://example.org",
+        "example.org",
+        "https://",
+        "https://a.org/?x=1",
+        "https://a.org/\x00",
+        "",
+    ],
+)
+def test_set_base_url_refuses_what_is_not_a_web_address(runner, db, bad):
+    result = runner.invoke(cli, ["set-base-url", bad])
+    assert result.exit_code == 2, result.output
+    assert "not a web address" in result.output
+    with db.session() as session:
+        assert public_base_url(session) == DEFAULT_PUBLIC_BASE_URL
+
+
+def test_set_base_url_is_what_emailed_links_start_with(runner, db):
+    result = runner.invoke(cli, ["set-base-url", "https://counsel.example.org/"])
+    assert result.exit_code == 0, result.output
+    assert "E-mailed links now start with https://counsel.example.org" in result.output
+    with db.session() as session:
+        assert public_base_url(session) == "https://counsel.example.org"
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert "setting_changed" in actions

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from models.base import utcnow
 from models.capacity import CAPACITY_HOLDING_STATUSES
 from models.decisions import correct_languages, manual_match
 from models.entities import (
@@ -35,6 +36,7 @@ from models.pair_checks import (
 )
 from models.queries import latest_succeeded_run
 from models.reference import language_catalogue
+from models.settings import offer_timing
 
 from ..extensions import get_session
 from ..pagination import Page, requested_page
@@ -49,6 +51,7 @@ from .forms import (
     OverrideSearchForm,
     RejectForm,
 )
+from .offers import offer_rows
 from .pages import load_child, render_child_page
 from .review import attorney_summaries, child_facts
 
@@ -86,6 +89,7 @@ def _match_entry(
         MatchStatus.REJECTED: f"Rejected: {attorney}",
         MatchStatus.CLOSED: f"Case with {attorney} closed",
         MatchStatus.SUPERSEDED: f"Proposal of {attorney} replaced",
+        MatchStatus.EXPIRED: f"Offer to {attorney} expired unanswered",
     }[to]
     if to == MatchStatus.CONFIRMED and event.from_status is None and manual:
         what = f"Matched by hand with {attorney}: offer sent"
@@ -243,6 +247,12 @@ def _render_child(child_id: int, languages: LanguagesForm, status: int = 200) ->
             a_number_end=masked_a_number(child.a_number),
             facts=child_facts(session, [child]),
             timeline=child_timeline(session, child_id),
+            offers=offer_rows(
+                session,
+                Match.child_id == child_id,
+                now=utcnow(),
+                expiry_days=offer_timing(session).expiry_days,
+            ),
             holding=holding,
             proposed=proposed,
             proposed_attorneys=proposed_attorneys,

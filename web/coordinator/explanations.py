@@ -295,7 +295,7 @@ def _in_the_way(failure: RuleFailure, capacity: int) -> str:
         case ConflictFailure():
             return "has a recorded conflict with this child"
         case RefusedFailure():
-            return "this pairing was rejected or declined before"
+            return "this pairing was rejected or declined before, or its offer expired lately"
         case CapacityFailure(current_load=load):
             return f"eligible but full ({load} of {capacity} slots taken)"
     raise TypeError(f"no wording for {failure!r}: phrase the new rule here")

@@ -1,4 +1,4 @@
-"""The filters the lists of children share (review queue, unmatched children): the courts and
+"""The filters the lists share (review queue, unmatched children, attorneys): the courts and
 languages to choose from, and the conditions the chosen filters add to a query."""
 
 from __future__ import annotations
@@ -10,7 +10,14 @@ from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from matcher.rules import CaseType
-from models.entities import Child, ChildLanguage, Court, Language
+from models.entities import (
+    AttorneyCourt,
+    AttorneyLanguage,
+    Child,
+    ChildLanguage,
+    Court,
+    Language,
+)
 
 from .explanations import court_label
 
@@ -25,8 +32,8 @@ class Choice:
 
 @dataclass(frozen=True)
 class ChildChoices:
-    """The courts and languages of the children a list selects, code -> Choice, in the order
-    the filter shows them."""
+    """The courts and languages of the children (or attorneys) a list selects, code -> Choice,
+    in the order the filter shows them."""
 
     courts: dict[str, Choice]
     languages: dict[str, Choice]
@@ -64,6 +71,27 @@ def filter_choices(session: Session, listed: list[ColumnElement[bool]]) -> Child
         for language_id, code, name in session.execute(
             select(Language.id, Language.code, Language.name)
             .where(Language.id.in_(spoken))
+            .order_by(Language.name)
+        )
+    }
+    return ChildChoices(courts=courts, languages=languages)
+
+
+def attorney_filter_choices(session: Session) -> ChildChoices:
+    """Courts some attorney lists and languages some attorney speaks: two queries."""
+    courts = {
+        code: Choice(court_label(city, code), court_id)
+        for court_id, code, city in session.execute(
+            select(Court.id, Court.code, Court.city)
+            .where(Court.id.in_(select(AttorneyCourt.court_id)))
+            .order_by(Court.city, Court.code)
+        )
+    }
+    languages = {
+        code: Choice(name, language_id)
+        for language_id, code, name in session.execute(
+            select(Language.id, Language.code, Language.name)
+            .where(Language.id.in_(select(AttorneyLanguage.language_id)))
             .order_by(Language.name)
         )
     }

@@ -139,6 +139,65 @@ class AttorneySearchForm(FilterForm):
         return (self.q.data or "").strip() if not self.q.errors else ""
 
 
+def no_nul(_form: Any, field: StringField) -> None:
+    """Refuse (and drop) NUL characters: no record holds one, and PostgreSQL cannot compare them."""
+    if field.data and "\x00" in field.data:
+        field.data = field.data.replace("\x00", "")
+        raise ValidationError("Remove the invisible NUL character from what you typed.")
+
+
+SEARCH_LENGTH = Length(max=200, message="At most 200 characters.")
+FREE_SLOT_CHOICES = {"free": "Has free slots", "full": "Full (no free slot)"}
+ACCOUNT_STATUS_CHOICES = {
+    "none": "No account",
+    "invited": "Invited, never signed in",
+    "active": "Active account",
+    "inactive": "Account deactivated",
+}
+PROFILE_STATUS_CHOICES = {
+    "active": "Active",
+    "inactive": "Inactive",
+    "pending": "Volunteer awaiting approval",
+    "declined": "Volunteer declined",
+}
+
+
+class AttorneyFilterForm(FilterForm):
+    """The filters of the attorney list: a search and the attorneys' courts, languages, free
+    slots, accounts and profiles."""
+
+    q = StringField(
+        "Search",
+        validators=[Optional(), SEARCH_LENGTH, no_nul],
+        description="Part of a name, e-mail address, firm or external id",
+        render_kw={"spellcheck": "false"},
+    )
+    court = SelectField("Court listed", choices=[ANY], default="")
+    language = SelectField("Language spoken", choices=[ANY], default="")
+    slots = SelectField("Free slots", choices=select_choices(FREE_SLOT_CHOICES.items()), default="")
+    account = SelectField(
+        "Account", choices=select_choices(ACCOUNT_STATUS_CHOICES.items()), default=""
+    )
+    profile = SelectField(
+        "Profile", choices=select_choices(PROFILE_STATUS_CHOICES.items()), default=""
+    )
+
+    def set_choices(self, courts: list[tuple[str, str]], languages: list[tuple[str, str]]) -> None:
+        """Each list holds (value, label) pairs."""
+        self.court.choices = select_choices(courts)
+        self.language.choices = select_choices(languages)
+
+
+class ReviewFilterForm(ChildFilterForm):
+    """The review queue's filters: a list of children's, and the proposed attorney."""
+
+    attorney = StringField(
+        "Attorney external id",
+        validators=[Optional(), Length(max=64, message="At most 64 characters."), no_nul],
+        render_kw={"spellcheck": "false"},
+    )
+
+
 class OverrideSearchForm(FlaskForm):
     """The override page's search, shown empty on the child page beside the eligible search."""
 

@@ -49,7 +49,7 @@ from ..security import is_safe_next, signed_in_user
 from . import bp
 from .explanations import court_label
 from .filters import ChildChoices, Choice, filter_choices, filter_conditions
-from .forms import BulkForm, ChildFilterForm, ConfirmForm, RejectForm
+from .forms import BulkForm, ConfirmForm, RejectForm, ReviewFilterForm
 from .pages import load_child, render_child_page, render_list_page
 
 SCORE_PART_LABELS = {
@@ -200,18 +200,50 @@ def _next_nightly_run() -> datetime | None:
 def _keep_requested_choices(session: Session, choices: ChildChoices) -> None:
     """Keep a court or language the coordinator filters by as a choice even once no proposal
     has it (the last one was just decided): the filter then shows an empty list, not all."""
+    # A value holding NUL is no code (and PostgreSQL refuses to compare it): the form says so.
     court = request.args.get("court", "")
-    if court and court not in choices.courts:
+    if court and "\x00" not in court and court not in choices.courts:
         row = session.execute(select(Court.id, Court.city).where(Court.code == court)).first()
         if row is not None:
             choices.courts[court] = Choice(court_label(row.city, court), row.id)
     language = request.args.get("language", "")
-    if language and language not in choices.languages:
+    if language and "\x00" not in language and language not in choices.languages:
         found = session.execute(
             select(Language.id, Language.name).where(Language.code == language)
         ).first()
         if found is not None:
             choices.languages[language] = Choice(found.name, found.id)
+
+
+@dataclass(frozen=True)
+class AttorneyFilter:
+    """The queue narrowed to one attorney's proposals (`?attorney=<external id>`)."""
+
+    asked: str  # the external id asked for, as shown back
+    attorney_id: int | None  # None when no attorney has that external id
+    attorney_name: str = ""
+
+    def condition(self) -> Any:
+        return Match.attorney_id == (-1 if self.attorney_id is None else self.attorney_id)
+
+
+def _attorney_filter(session: Session, chosen: dict[str, Any]) -> AttorneyFilter | None:
+    """The attorney filter asked for, if any. An id no attorney has (or one too long to be an
+    id) narrows the queue to nothing rather than being left out: the coordinator asked for one
+    attorney's proposals, not everyone's. Marks the filter chosen either way."""
+    asked = (request.args.get("attorney") or "").replace("\x00", "").strip()
+    if not asked:
+        chosen.pop("attorney", None)
+        return None
+    found = None
+    if "attorney" in chosen:
+        found = session.execute(
+            select(Attorney.id, Attorney.name).where(Attorney.external_id == asked)
+        ).first()
+    chosen["attorney"] = asked
+    if found is None:
+        return AttorneyFilter(asked[:64], None)
+    return AttorneyFilter(asked, found.id, found.name)
 
 
 def _render_queue(bulk: BulkForm, status: int = 200) -> tuple[str, int]:
@@ -220,9 +252,10 @@ def _render_queue(bulk: BulkForm, status: int = 200) -> tuple[str, int]:
     tier = tier_expression(today)
     choices = filter_choices(session, [_awaiting_review()])
     _keep_requested_choices(session, choices)
-    filters = ChildFilterForm()
+    filters = ReviewFilterForm()
     filters.set_choices(courts=choices.court_options(), languages=choices.language_options())
     chosen = filters.chosen()
+    by_attorney = _attorney_filter(session, chosen)
     page = paginate(
         session,
         select(Match, Child, Court.code, Court.city, Language.name, tier.label("tier"))
@@ -232,6 +265,7 @@ def _render_queue(bulk: BulkForm, status: int = 200) -> tuple[str, int]:
         .where(
             Match.status == MatchStatus.PROPOSED,
             *filter_conditions(chosen, choices, tier),
+            *([by_attorney.condition()] if by_attorney else []),
         )
         .order_by(tier, Child.next_hearing_date.asc().nulls_last(), Child.id, Match.id),
         scalars=False,
@@ -260,6 +294,7 @@ def _render_queue(bulk: BulkForm, status: int = 200) -> tuple[str, int]:
             next_run=_next_nightly_run() if empty else None,
             runs_page="coordinator.runs" in current_app.view_functions,
             today=today,
+            by_attorney=by_attorney,
             bulk=bulk,
             ticked=ticked,
             confirm_form=ConfirmForm(),

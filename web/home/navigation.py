@@ -23,13 +23,22 @@ class NavLink:
 #   NavLink("coordinator.review", "Review queue", frozenset({Role.COORDINATOR})),
 # A link shows only once its endpoint is registered and only to the roles listed.
 COORDINATOR = frozenset({Role.COORDINATOR})
+ATTORNEY = frozenset({Role.ATTORNEY})
 NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("home.index", "Home", ALL_ROLES),
     NavLink("coordinator.review", "Review queue", COORDINATOR),
     NavLink("coordinator.unmatched", "Unmatched children", COORDINATOR),
+    NavLink("coordinator.attorneys", "Attorneys", COORDINATOR),
+    NavLink("coordinator.volunteers", "Volunteers", COORDINATOR),
     NavLink("coordinator.runs", "Runs", COORDINATOR),
     NavLink("coordinator.uploads", "Spreadsheets", COORDINATOR),
     NavLink("coordinator.audit", "Audit trail", COORDINATOR),
+    NavLink("admin.outbox", "E-mail outbox", frozenset({Role.ADMIN})),
+    NavLink("attorney.overview", "Overview", ATTORNEY),
+    NavLink("attorney.offers", "Offers", ATTORNEY),
+    NavLink("attorney.cases", "Cases", ATTORNEY),
+    NavLink("attorney.profile", "Profile", ATTORNEY),
+    NavLink("attorney.leave", "Leave", ATTORNEY),
 )
 
 

@@ -1,0 +1,162 @@
+"""GET /attorney/offers, GET /attorney/offers/<id>, POST .../accept and .../decline.
+
+An offer shows only what is needed to decide (no name, A-number or birth date); accepting asks
+the attorney to confirm they have no conflict of interest, declining asks why. Siblings offered
+together are answered together. Another attorney's offer is a 404, whatever its id.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from models.entities import MatchStatus
+from models.offers import MAX_DECLINE_REASON_LENGTH, accept, decline
+from models.pair_checks import DecisionRefused
+from models.settings import offer_timing
+
+from ..extensions import get_session
+from ..security import signed_in_user
+from . import bp, own_attorney_id
+from .records import (
+    CASE_STATUSES,
+    OFFER_STATUSES,
+    deadline,
+    id_or_404,
+    offer_facts,
+    offer_rows,
+    own_match_or_404,
+    same_offer,
+)
+
+
+class AcceptForm(FlaskForm):
+    no_conflict = BooleanField(
+        "I have no conflict of interest",
+        validators=[
+            DataRequired(message="Confirm that you have no conflict of interest to accept.")
+        ],
+    )
+    accept = SubmitField("Accept the case")
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        "Why do you decline?",
+        description="Coordinators read this; it helps them offer the case well next time.",
+        validators=[
+            DataRequired(message="Say why you decline the offer."),
+            Length(
+                max=MAX_DECLINE_REASON_LENGTH,
+                message=f"At most {MAX_DECLINE_REASON_LENGTH} characters.",
+            ),
+        ],
+    )
+    decline = SubmitField("Decline the offer")
+
+
+@bp.route("/offers")
+def offers() -> str:
+    session = get_session()
+    attorney_id = own_attorney_id()
+    as_of = date.today()
+    rows = offer_rows(session, attorney_id, as_of, offer_timing(session).expiry_days)
+    return render_template("attorney/offers.html", rows=rows)
+
+
+def _render_offer(
+    match_id: int,
+    accept_form: AcceptForm | None = None,
+    decline_form: DeclineForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    session = get_session()
+    match = own_match_or_404(session, match_id, own_attorney_id(), OFFER_STATUSES)
+    offer = same_offer(session, match)
+    timing = offer_timing(session)
+    return (
+        render_template(
+            "attorney/offer.html",
+            match=match,
+            open=match.status == MatchStatus.CONFIRMED,
+            facts=offer_facts(session, offer, date.today()),
+            deadline=deadline(match.offered_at, timing.expiry_days),
+            accept_form=accept_form or AcceptForm(formdata=None),
+            decline_form=decline_form or DeclineForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.route("/offers/<int:match_id>")
+def offer(match_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    seen = own_match_or_404(session, match_id, own_attorney_id(), (*OFFER_STATUSES, *CASE_STATUSES))
+    if seen.status in CASE_STATUSES:
+        # An accepted offer is a case now: its page shows the full record.
+        return redirect(url_for("attorney.case", match_id=match_id))
+    return _render_offer(match_id)
+
+
+@bp.route("/offers/<int:match_id>/accept", methods=["POST"])
+def accept_offer(match_id: int) -> Response | tuple[str, int]:
+    id_or_404(match_id)
+    form = AcceptForm()
+    if not form.validate_on_submit():
+        return _render_offer(match_id, accept_form=form, status=400)
+    attorney_id = own_attorney_id()
+    session = get_session()
+    try:
+        with session.begin():
+            accepted = accept(
+                session, match_id, attorney_id, bool(form.no_conflict.data), signed_in_user()
+            )
+            count = len(same_offer(session, accepted))
+    except LookupError:
+        abort(404)
+    except DecisionRefused as refused:
+        flash(f"The offer was not accepted: {refused}.", "error")
+        return redirect(url_for("attorney.offer", match_id=match_id))
+    flash(
+        "You accepted the case"
+        + (f" of {count} siblings" if count > 1 else "")
+        + ". The child's full record is below.",
+        "success",
+    )
+    return redirect(url_for("attorney.case", match_id=match_id))
+
+
+@bp.route("/offers/<int:match_id>/decline", methods=["POST"])
+def decline_offer(match_id: int) -> Response | tuple[str, int]:
+    id_or_404(match_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return _render_offer(match_id, decline_form=form, status=400)
+    attorney_id = own_attorney_id()
+    session = get_session()
+    try:
+        with session.begin():
+            declined = decline(
+                session, match_id, attorney_id, form.reason.data or "", signed_in_user()
+            )
+            count = len(same_offer(session, declined))
+    except LookupError:
+        abort(404)
+    except ValueError as wrong:
+        form.reason.errors = [*form.reason.errors, str(wrong).capitalize() + "."]
+        return _render_offer(match_id, decline_form=form, status=400)
+    except DecisionRefused as refused:
+        flash(f"The offer was not declined: {refused}.", "error")
+        return redirect(url_for("attorney.offer", match_id=match_id))
+    flash(
+        "You declined the offer"
+        + (f" of {count} siblings" if count > 1 else "")
+        + "; it will not be offered to you again.",
+        "success",
+    )
+    return redirect(url_for("attorney.offers"))
