@@ -167,7 +167,7 @@ def decline(
 ) -> Match:
     """The attorney declines the offer (and the siblings offered with it), saying why.
 
-    The place is freed at once; the pair is never proposed again, and the child returns to the
+    The slot is freed at once; the pair is never proposed again, and the child returns to the
     next run."""
     reason = reason.strip()
     if not reason:
@@ -192,7 +192,7 @@ def decline(
 def close_case(
     session: Session, match_id: int, by_user: User, outcome: CaseOutcome | str, note: str = ""
 ) -> Match:
-    """Close an accepted case with its outcome: the attorney's place is freed and the child's
+    """Close an accepted case with its outcome: the attorney's slot is freed and the child's
     case is closed (so no run proposes the child again).
 
     The case's own attorney or a coordinator (or admin) closes it; another attorney is told
@@ -288,7 +288,7 @@ def _offers_of(session: Session, matches: Sequence[Match]) -> list[list[Match]]:
 
 
 def remind_and_expire(session: Session, now: datetime, timing: OfferTiming) -> ClockSummary:
-    """The offer clock at `now`: offers unanswered for `expiry_days` expire (the place is freed,
+    """The offer clock at `now`: offers unanswered for `expiry_days` expire (the slot is freed,
     the child returns to the next run); those unanswered for `reminder_days` and not yet
     reminded get one reminder e-mail. Safe to run at any moment, any number of times."""
     waiting = _offers_waiting(session, now - timedelta(days=timing.reminder_days))

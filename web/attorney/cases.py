@@ -2,7 +2,7 @@
 
 Only accepted (and closed) cases of the signed-in attorney: the name, A-number and birth date
 appear here, never on an offer. Closing records an outcome from DESIGN.md's list and frees the
-attorney's place. Another attorney's case is a 404, whatever its id.
+attorney's slot. Another attorney's case is a 404, whatever its id.
 """
 
 from __future__ import annotations
@@ -101,5 +101,8 @@ def close(match_id: int) -> Response | tuple[str, int]:
     except DecisionRefused as refused:
         flash(f"The case was not closed: {refused}.", "error")
         return redirect(url_for("attorney.case", match_id=match_id))
-    flash(f"Case closed: {OUTCOME_LABELS[outcome]}. Your place is free for a new case.", "success")
+    flash(
+        f"Case closed: {OUTCOME_LABELS[outcome]}. One of your slots is free for a new case.",
+        "success",
+    )
     return redirect(url_for("attorney.cases"))
