@@ -13,7 +13,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from models.entities import CaseOutcome, MatchStatus
 from models.offers import MAX_CLOSING_NOTE_LENGTH, OUTCOME_LABELS, close_case
@@ -22,7 +22,8 @@ from models.pair_checks import DecisionRefused
 from ..extensions import get_session
 from ..security import signed_in_user
 from . import bp, own_attorney_id
-from .records import CASE_STATUSES, case_records, cases_of, id_or_404, own_match_or_404
+from .forms import at_most
+from .records import CASE_STATUSES, case_records, cases_with_records, id_or_404, own_match_or_404
 
 
 class CloseCaseForm(FlaskForm):
@@ -37,12 +38,7 @@ class CloseCaseForm(FlaskForm):
     note = TextAreaField(
         "Note (optional)",
         description="For the program's records; say nothing here that the outcome says already.",
-        validators=[
-            Length(
-                max=MAX_CLOSING_NOTE_LENGTH,
-                message=f"At most {MAX_CLOSING_NOTE_LENGTH} characters.",
-            )
-        ],
+        validators=[at_most(MAX_CLOSING_NOTE_LENGTH)],
     )
     close = SubmitField("Close the case")
 
@@ -52,14 +48,10 @@ def cases() -> str:
     session = get_session()
     attorney_id = own_attorney_id()
     as_of = date.today()
-    open_cases = cases_of(session, attorney_id, MatchStatus.ACCEPTED)
-    closed_cases = cases_of(session, attorney_id, MatchStatus.CLOSED)
     return render_template(
         "attorney/cases.html",
-        open_cases=list(zip(open_cases, case_records(session, open_cases, as_of), strict=True)),
-        closed_cases=list(
-            zip(closed_cases, case_records(session, closed_cases, as_of), strict=True)
-        ),
+        open_cases=cases_with_records(session, attorney_id, MatchStatus.ACCEPTED, as_of),
+        closed_cases=cases_with_records(session, attorney_id, MatchStatus.CLOSED, as_of),
         outcome_labels=OUTCOME_LABELS,
     )
 

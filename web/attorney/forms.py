@@ -1,10 +1,16 @@
-"""Forms of the attorney's own pages besides the profile (web/profile_form.py): leave dates."""
+"""Forms of the attorney's own pages besides the profile (web/profile_form.py): leave dates,
+and the length cap the offer and case forms share."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SubmitField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Length
+
+
+def at_most(limit: int) -> Length:
+    """A free-text field's cap, with the message the attorney's pages give."""
+    return Length(max=limit, message=f"At most {limit} characters.")
 
 
 class LeaveForm(FlaskForm):

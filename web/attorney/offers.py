@@ -13,7 +13,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from models.entities import MatchStatus
 from models.offers import MAX_DECLINE_REASON_LENGTH, accept, decline
@@ -23,6 +23,7 @@ from models.settings import offer_timing
 from ..extensions import get_session
 from ..security import signed_in_user
 from . import bp, own_attorney_id
+from .forms import at_most
 from .records import (
     CASE_STATUSES,
     OFFER_STATUSES,
@@ -51,10 +52,7 @@ class DeclineForm(FlaskForm):
         description="Coordinators read this; it helps them offer the case well next time.",
         validators=[
             DataRequired(message="Say why you decline the offer."),
-            Length(
-                max=MAX_DECLINE_REASON_LENGTH,
-                message=f"At most {MAX_DECLINE_REASON_LENGTH} characters.",
-            ),
+            at_most(MAX_DECLINE_REASON_LENGTH),
         ],
     )
     decline = SubmitField("Decline the offer")
@@ -62,10 +60,7 @@ class DeclineForm(FlaskForm):
 
 @bp.route("/offers")
 def offers() -> str:
-    session = get_session()
-    attorney_id = own_attorney_id()
-    as_of = date.today()
-    rows = offer_rows(session, attorney_id, as_of, offer_timing(session).expiry_days)
+    rows = offer_rows(get_session(), own_attorney_id(), date.today())
     return render_template("attorney/offers.html", rows=rows)
 
 
@@ -91,6 +86,11 @@ def _render_offer(
         ),
         status,
     )
+
+
+def _of_siblings(count: int) -> str:
+    """What an answer's message adds when the offer was of siblings, answered together."""
+    return f" of {count} siblings" if count > 1 else ""
 
 
 @bp.route("/offers/<int:match_id>")
@@ -123,10 +123,7 @@ def accept_offer(match_id: int) -> Response | tuple[str, int]:
         flash(f"The offer was not accepted: {refused}.", "error")
         return redirect(url_for("attorney.offer", match_id=match_id))
     flash(
-        "You accepted the case"
-        + (f" of {count} siblings" if count > 1 else "")
-        + ". The child's full record is below.",
-        "success",
+        f"You accepted the case{_of_siblings(count)}. The child's full record is below.", "success"
     )
     return redirect(url_for("attorney.case", match_id=match_id))
 
@@ -154,9 +151,7 @@ def decline_offer(match_id: int) -> Response | tuple[str, int]:
         flash(f"The offer was not declined: {refused}.", "error")
         return redirect(url_for("attorney.offer", match_id=match_id))
     flash(
-        "You declined the offer"
-        + (f" of {count} siblings" if count > 1 else "")
-        + "; it will not be offered to you again.",
+        f"You declined the offer{_of_siblings(count)}; it will not be offered to you again.",
         "success",
     )
     return redirect(url_for("attorney.offers"))

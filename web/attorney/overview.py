@@ -9,11 +9,10 @@ from flask import render_template
 
 from models import capacity
 from models.entities import MatchStatus
-from models.settings import offer_timing
 
 from ..extensions import get_session
 from . import bp, own_attorney_id
-from .records import case_records, cases_of, offer_rows
+from .records import cases_with_records, offer_rows
 
 
 @bp.route("")
@@ -21,12 +20,12 @@ def overview() -> str:
     session = get_session()
     attorney_id = own_attorney_id()
     as_of = date.today()
-    offers = offer_rows(session, attorney_id, as_of, offer_timing(session).expiry_days)
-    open_cases = cases_of(session, attorney_id, MatchStatus.ACCEPTED)
+    offers = offer_rows(session, attorney_id, as_of)
+    open_cases = cases_with_records(session, attorney_id, MatchStatus.ACCEPTED, as_of)
     return render_template(
         "attorney/overview.html",
         load=capacity.attorney_load(session, attorney_id, as_of),
         as_of=as_of,
         offers=offers,
-        open_cases=list(zip(open_cases, case_records(session, open_cases, as_of), strict=True)),
+        open_cases=open_cases,
     )

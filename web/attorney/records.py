@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from matcher.explain import CASE_TYPE_NAMES
 from matcher.rules import CaseType, Tier, age_on, tier_for
 from models.entities import Child, ChildLanguage, Court, Language, Match, MatchStatus
+from models.settings import offer_timing
 
 # Ids beyond a 32-bit integer exist in no table; PostgreSQL refuses to compare them (a 500).
 MAX_ID = 2**31 - 1
@@ -193,6 +194,14 @@ def cases_of(session: Session, attorney_id: int, status: MatchStatus) -> list[Ma
     )
 
 
+def cases_with_records(
+    session: Session, attorney_id: int, status: MatchStatus, as_of: date
+) -> list[tuple[Match, CaseRecord]]:
+    """The attorney's open (ACCEPTED) or closed cases (`cases_of`), each with its full record."""
+    cases = cases_of(session, attorney_id, status)
+    return list(zip(cases, case_records(session, cases, as_of), strict=True))
+
+
 @dataclass(frozen=True)
 class OfferRow:
     """One offer awaiting an answer, as the lists show it."""
@@ -202,8 +211,10 @@ class OfferRow:
     deadline: datetime | None
 
 
-def offer_rows(session: Session, attorney_id: int, as_of: date, expiry_days: int) -> list[OfferRow]:
-    """The attorney's offers awaiting an answer, newest first, with what the lists show."""
+def offer_rows(session: Session, attorney_id: int, as_of: date) -> list[OfferRow]:
+    """The attorney's offers awaiting an answer, newest first, with what the lists show (the
+    deadline from the offer clock's current expiry)."""
+    expiry_days = offer_timing(session).expiry_days
     return [
         OfferRow(
             offer[0], offer_facts(session, offer, as_of), deadline(offer[0].offered_at, expiry_days)
