@@ -65,27 +65,35 @@ def _add_errors(form: LeaveForm, invalid: LeaveInvalid) -> None:
         field.errors = [*field.errors, *messages]
 
 
+def _save_leave(form: LeaveForm, leave_id: int | None, done: str) -> Response | None:
+    """Add the form's period (`leave_id` None) or move period `leave_id` to it, in one
+    transaction: the redirect to the leave page with `done` flashed, or None with the model's
+    messages put on the form (nothing written)."""
+    assert form.start_date.data is not None and form.end_date.data is not None
+    start, end = form.start_date.data, form.end_date.data
+    session = get_session()
+    try:
+        with session.begin():
+            if leave_id is None:
+                add_leave(session, own_attorney_id(), start, end, date.today(), signed_in_user())
+            else:
+                change_leave(
+                    session, own_attorney_id(), leave_id, start, end, date.today(), signed_in_user()
+                )
+    except LeaveInvalid as invalid:
+        _add_errors(form, invalid)
+        return None
+    flash(done, "success")
+    return redirect(url_for(".leave"))
+
+
 @bp.route("/leave", methods=["POST"])
 def add_leave_period() -> Response | tuple[str, int]:
     form = LeaveForm()
     if form.validate_on_submit():
-        assert form.start_date.data is not None and form.end_date.data is not None
-        session = get_session()
-        try:
-            with session.begin():
-                add_leave(
-                    session,
-                    own_attorney_id(),
-                    form.start_date.data,
-                    form.end_date.data,
-                    date.today(),
-                    signed_in_user(),
-                )
-        except LeaveInvalid as invalid:
-            _add_errors(form, invalid)
-        else:
-            flash("Leave saved. It takes effect at the next nightly match.", "success")
-            return redirect(url_for(".leave"))
+        saved = _save_leave(form, None, "Leave saved. It takes effect at the next nightly match.")
+        if saved is not None:
+            return saved
     return _leave_page(form, 400)
 
 
@@ -108,23 +116,11 @@ def edit_leave(leave_id: int) -> str | Response | tuple[str, int]:
         if not form.is_submitted():
             form.start_date.data, form.end_date.data = period.start_date, period.end_date
     if form.validate_on_submit():
-        assert form.start_date.data is not None and form.end_date.data is not None
-        try:
-            with session.begin():
-                change_leave(
-                    session,
-                    own_attorney_id(),
-                    leave_id,
-                    form.start_date.data,
-                    form.end_date.data,
-                    date.today(),
-                    signed_in_user(),
-                )
-        except LeaveInvalid as invalid:
-            _add_errors(form, invalid)
-        else:
-            flash("Leave changed. It takes effect at the next nightly match.", "success")
-            return redirect(url_for(".leave"))
+        saved = _save_leave(
+            form, leave_id, "Leave changed. It takes effect at the next nightly match."
+        )
+        if saved is not None:
+            return saved
     page = render_template("attorney/leave_edit.html", form=form, leave_id=leave_id)
     return page, 400 if form.is_submitted() else 200
 
