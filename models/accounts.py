@@ -242,6 +242,13 @@ def link_to(base_url: str, secret: str) -> str:
     return f"{base_url.rstrip('/')}/reset/{secret}"
 
 
+def _fresh_link(session: Session, user: User, purpose: TokenPurpose, base_url: str) -> str:
+    """A new one-time link of `purpose` for the user; the open ones of that purpose stop working
+    (only the link of the latest e-mail is good)."""
+    void_open_tokens(session, user.id, purpose)
+    return link_to(base_url, create_token(session, user, purpose))
+
+
 # --- password reset --------------------------------------------------------------------------
 
 
@@ -265,8 +272,7 @@ def request_password_reset(session: Session, email: str, base_url: str) -> bool:
     if (recent or 0) >= MAX_RESETS_PER_HOUR:
         audit.record(session, "anonymous", "password_reset_throttled", "user", user.id)
         return False
-    void_open_tokens(session, user.id, TokenPurpose.RESET)
-    secret = create_token(session, user, TokenPurpose.RESET)
+    link = _fresh_link(session, user, TokenPurpose.RESET, base_url)
     queue_email(
         session,
         to=user.email,
@@ -274,7 +280,7 @@ def request_password_reset(session: Session, email: str, base_url: str) -> bool:
         body=(
             "Someone asked to reset the password of your Counsel Match account.\n\n"
             "To choose a new password, open this link within an hour:\n"
-            f"{link_to(base_url, secret)}\n\n"
+            f"{link}\n\n"
             "The link works once. If you did not ask for it, ignore this message: your password "
             "stays as it is.\n"
         ),
@@ -357,8 +363,7 @@ def invite_attorney(
             "inviting them."
         )
     user = _account_for(session, attorney)  # refuses before changing anything
-    void_open_tokens(session, user.id, TokenPurpose.INVITE)
-    secret = create_token(session, user, TokenPurpose.INVITE)
+    link = _fresh_link(session, user, TokenPurpose.INVITE, base_url)
     queue_email(
         session,
         to=user.email,
@@ -367,7 +372,7 @@ def invite_attorney(
             f"Dear {attorney.name},\n\n"
             "You are invited to the Counsel Match attorney portal, where you see the cases "
             "offered to you, accept or decline them, and keep your availability up to date.\n\n"
-            f"To choose your password, open this link within 72 hours:\n{link_to(base_url, secret)}"
+            f"To choose your password, open this link within 72 hours:\n{link}"
             "\n\nThe link works once. If it has expired, ask your coordinator for a new one or "
             "use 'Forgotten your password?' on the sign-in page.\n"
         ),

@@ -36,7 +36,7 @@ def queue_offer_email(session: Session, offer: Sequence[Match]) -> OutboxMessage
     siblings to one attorney), linking to the first match's page."""
     first = _first(offer)
     timing = offer_timing(session)
-    link = public_base_url(session) + offer_path(first.id)
+    link = _offer_link(session, first)
     body = (
         "A coordinator of Counsel Match has offered you a case: "
         f"{_children_phrase(len(offer))}.\n\n"
@@ -44,20 +44,14 @@ def queue_offer_email(session: Session, offer: Sequence[Match]) -> OutboxMessage
         f"Please answer within {timing.expiry_days} days; without an answer the offer lapses "
         "and the case is offered to another attorney.\n"
     )
-    return queue_email(
-        session,
-        to=_address(session, first.attorney_id),
-        subject="Counsel Match: a case is offered to you",
-        body=body,
-        kind=OFFER_KIND,
-    )
+    return _queue(session, first, "Counsel Match: a case is offered to you", body, OFFER_KIND)
 
 
 def queue_reminder_email(session: Session, offer: Sequence[Match]) -> OutboxMessage:
     """Remind the attorney that an offer still waits for an answer, and until when."""
     first = _first(offer)
     timing = offer_timing(session)
-    link = public_base_url(session) + offer_path(first.id)
+    link = _offer_link(session, first)
     deadline = _deadline(first.offered_at, timing.expiry_days)
     body = (
         f"An offer of {_children_phrase(len(offer))} still waits for your answer.\n\n"
@@ -65,12 +59,12 @@ def queue_reminder_email(session: Session, offer: Sequence[Match]) -> OutboxMess
         f"Without an answer by {deadline}, the offer lapses and the case is offered to another "
         "attorney.\n"
     )
-    return queue_email(
+    return _queue(
         session,
-        to=_address(session, first.attorney_id),
-        subject="Counsel Match: reminder, an offer waits for your answer",
-        body=body,
-        kind=REMINDER_KIND,
+        first,
+        "Counsel Match: reminder, an offer waits for your answer",
+        body,
+        REMINDER_KIND,
     )
 
 
@@ -84,6 +78,18 @@ def _first(offer: Sequence[Match]) -> Match:
 
 def _address(session: Session, attorney_id: int) -> str:
     return session.scalars(select(Attorney.email).where(Attorney.id == attorney_id)).one()
+
+
+def _offer_link(session: Session, first: Match) -> str:
+    """The full address of the offer page of the offer's first match."""
+    return public_base_url(session) + offer_path(first.id)
+
+
+def _queue(session: Session, first: Match, subject: str, body: str, kind: str) -> OutboxMessage:
+    """Queue an offer e-mail to the attorney of the offer (whose first match is `first`)."""
+    return queue_email(
+        session, to=_address(session, first.attorney_id), subject=subject, body=body, kind=kind
+    )
 
 
 def _deadline(offered_at: datetime | None, expiry_days: int) -> str:
