@@ -269,3 +269,20 @@ def test_reset_refuses_bad_passwords_and_keeps_the_link(
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and f'id="{field}-error"' in html and message in html
     assert client.get(f"/reset/{token}").status_code == 200  # still usable
+
+
+def test_a_nul_byte_in_the_forgotten_address_is_answered_like_any_address(client, db):
+    answer = ask_for_reset(client, "known\x00@example.org")
+    assert answer.status_code == 200
+    assert "Remove the invisible NUL character" in answer.get_data(as_text=True)
+    assert outbox(db) == []
+
+
+def test_a_nul_byte_in_the_sign_in_address_is_a_message_not_a_500(client):
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"email": "a\x00@example.org", "password": "x" * 12, "csrf_token": csrf_token(page)},
+    )
+    assert response.status_code == 200
+    assert "Remove the invisible NUL character" in response.get_data(as_text=True)

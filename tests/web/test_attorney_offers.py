@@ -234,3 +234,21 @@ def test_the_clock_runs_the_offer_clock_hourly(db):
         assert (second - first).total_seconds() == 3600
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_a_nul_byte_in_a_reason_or_note_is_a_form_error_not_a_500(
+    client, factories, attorney_signed_in
+):
+    offer = offered(attorney_signed_in)
+    case = f.MatchFactory(attorney=attorney_signed_in, status=MatchStatus.ACCEPTED)
+    factories.commit()
+    offer_page, case_page = f"/attorney/offers/{offer.id}", f"/attorney/cases/{case.id}"
+
+    declined = post_from(client, offer_page, f"{offer_page}/decline", {"reason": "busy\x00"})
+    closed = post_from(
+        client, case_page, f"{case_page}/close", {"outcome": "withdrawn", "note": "a\x00b"}
+    )
+
+    assert declined.status_code == 400 and closed.status_code == 400
+    assert status_of(factories, offer.id) == MatchStatus.CONFIRMED
+    assert status_of(factories, case.id) == MatchStatus.ACCEPTED

@@ -21,6 +21,7 @@ from models.pair_checks import DecisionRefused
 
 from ..extensions import get_session
 from ..security import signed_in_user
+from ..validators import no_nul
 from . import bp, own_attorney_id
 from .forms import at_most
 from .records import CASE_STATUSES, case_records, cases_with_records, id_or_404, own_match_or_404
@@ -38,7 +39,7 @@ class CloseCaseForm(FlaskForm):
     note = TextAreaField(
         "Note (optional)",
         description="For the program's records; say nothing here that the outcome says already.",
-        validators=[at_most(MAX_CLOSING_NOTE_LENGTH)],
+        validators=[at_most(MAX_CLOSING_NOTE_LENGTH), no_nul],
     )
     close = SubmitField("Close the case")
 

@@ -22,6 +22,7 @@ from models.settings import offer_timing
 
 from ..extensions import get_session
 from ..security import signed_in_user
+from ..validators import no_nul
 from . import bp, own_attorney_id
 from .forms import at_most
 from .records import (
@@ -53,6 +54,7 @@ class DeclineForm(FlaskForm):
         validators=[
             DataRequired(message="Say why you decline the offer."),
             at_most(MAX_DECLINE_REASON_LENGTH),
+            no_nul,
         ],
     )
     decline = SubmitField("Decline the offer")

@@ -9,10 +9,12 @@ from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from ..validators import no_nul
 
 EMAIL_FIELD_VALIDATORS = [
     DataRequired("Enter your email address."),
     Length(max=254, message="An email address has at most 254 characters."),
+    no_nul,
 ]
 NEW_PASSWORD_HINT = (
     f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words are easy to remember "

@@ -34,6 +34,8 @@ from matcher.rules import Tier
 from models.csv_formats import DATA_KINDS
 from models.decisions import MAX_NOTE_LENGTH, NOTE_REQUIRED_FOR, REJECTION_REASONS
 
+from ..validators import no_nul
+
 # A bulk action covers the proposals of one page; more than this is not a form a page sends.
 MAX_BULK_ITEMS = 200
 # A spreadsheet of 50,000 children is about 8 MB; twice that leaves room without letting one
@@ -137,13 +139,6 @@ class AttorneySearchForm(FilterForm):
     @property
     def query(self) -> str:
         return (self.q.data or "").strip() if not self.q.errors else ""
-
-
-def no_nul(_form: Any, field: StringField) -> None:
-    """Refuse (and drop) NUL characters: no record holds one, and PostgreSQL cannot compare them."""
-    if field.data and "\x00" in field.data:
-        field.data = field.data.replace("\x00", "")
-        raise ValidationError("Remove the invisible NUL character from what you typed.")
 
 
 SEARCH_LENGTH = Length(max=200, message="At most 200 characters.")
