@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from . import audit
-from .base import utcnow
+from .base import MAX_ROW_ID, utcnow
 from .entities import (
     Attorney,
     OneTimeToken,
@@ -97,7 +97,7 @@ def find_session_user(session: Session, cookie_id: str) -> User | None:
     if parts is None:
         return None
     session_id, secret = parts
-    if session_id > 2**31 - 1:
+    if session_id > MAX_ROW_ID:
         return None
     # One statement per request: the session row with its account.
     found = session.execute(
@@ -121,7 +121,7 @@ def find_session_user(session: Session, cookie_id: str) -> User | None:
 def revoke_session(session: Session, cookie_id: str) -> None:
     """End the session named by `cookie_id` (sign-out)."""
     session_id = session_id_of(cookie_id)
-    if session_id is None or session_id > 2**31 - 1:
+    if session_id is None or session_id > MAX_ROW_ID:
         return
     row = session.get(UserSession, session_id)
     if row is not None and row.revoked_at is None:

@@ -19,6 +19,10 @@ NAMING_CONVENTION = {
 }
 
 
+# Row ids are 32-bit integers on PostgreSQL (SERIAL): a larger number names no row.
+MAX_ROW_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """Now, timezone aware, in UTC (called per row, never once at import)."""
     return datetime.now(UTC)

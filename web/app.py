@@ -8,7 +8,9 @@ from typing import Any
 from flask import Flask, Response, make_response, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
+from models.base import MAX_ROW_ID
 from models.db import Database
 
 from . import admin, attorney, auth, coordinator, home, security, volunteer
@@ -23,11 +25,20 @@ ERROR_TEMPLATES = {
 }
 
 
+class RowIdConverter(IntegerConverter):
+    """`<id:name>` in a route: a row id the database can hold (1 to MAX_ROW_ID). Any other number
+    matches no route, so it is a 404 before a query could fail on it."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_ROW_ID)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(app.instance_path, test_config))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     register_extensions(app)
+    app.url_map.converters["id"] = RowIdConverter  # before the blueprints' rules are built
     register_blueprints(app)
     register_errorhandlers(app)
     return app

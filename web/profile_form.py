@@ -47,9 +47,6 @@ from models.profiles import (
 from .extensions import get_session
 from .security import signed_in_user
 
-# Ids are 32-bit on PostgreSQL; a larger one in a URL names nothing (404, not a database error).
-MAX_ROW_ID = 2**31 - 1
-
 NOT_TAKEN = SelectChoice("", "I do not take these cases")
 EXPERTISE_LABELS = {
     ExpertiseLevel.EXPERT: "expert",
@@ -191,7 +188,7 @@ def edit_profile_page(
     session = get_session()
     form = ProfileForm()
     with session.begin():
-        attorney = session.get(Attorney, attorney_id) if attorney_id <= MAX_ROW_ID else None
+        attorney = session.get(Attorney, attorney_id)
         if attorney is None:
             abort(404)
         name = attorney.name

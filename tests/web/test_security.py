@@ -121,3 +121,27 @@ def test_pages_are_not_cached_but_static_files_may_be(client):
     static = client.get("/static/style.css")
     assert "no-store" not in static.headers.get("Cache-Control", "")
     static.close()
+
+
+def _id_routes(app) -> list[tuple[str, str]]:
+    """(method, path) of every route taking a row id (`<id:...>`), with an id no table can hold."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if "<id:" not in rule.rule:
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<id:{name}>", "99999999999999999999")
+        found += [(method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return found
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.ATTORNEY])
+def test_an_id_no_table_can_hold_is_a_404_on_every_route(app, client, signed_in, role):
+    signed_in(role)
+    routes = _id_routes(app)
+    assert len(routes) >= 20  # the coordinators' and attorneys' routes with ids
+    token = csrf_token(client.get("/account"))
+    for method, path in routes:
+        response = client.open(path, method=method, data={"csrf_token": token})
+        assert response.status_code == 404, (method, path, response.status_code)

@@ -24,7 +24,7 @@ from ..security import signed_in_user
 from ..validators import no_nul
 from . import bp, own_attorney_id
 from .forms import at_most
-from .records import CASE_STATUSES, case_records, cases_with_records, id_or_404, own_match_or_404
+from .records import CASE_STATUSES, case_records, cases_with_records, own_match_or_404
 
 
 class CloseCaseForm(FlaskForm):
@@ -73,14 +73,13 @@ def _render_case(match_id: int, form: CloseCaseForm | None = None, status: int =
     )
 
 
-@bp.route("/cases/<int:match_id>")
+@bp.route("/cases/<id:match_id>")
 def case(match_id: int) -> tuple[str, int]:
     return _render_case(match_id)
 
 
-@bp.route("/cases/<int:match_id>/close", methods=["POST"])
+@bp.route("/cases/<id:match_id>/close", methods=["POST"])
 def close(match_id: int) -> Response | tuple[str, int]:
-    id_or_404(match_id)
     form = CloseCaseForm()
     if not form.validate_on_submit():
         return _render_case(match_id, form, 400)

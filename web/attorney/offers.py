@@ -29,7 +29,6 @@ from .records import (
     CASE_STATUSES,
     OFFER_STATUSES,
     deadline,
-    id_or_404,
     offer_facts,
     offer_rows,
     own_match_or_404,
@@ -95,7 +94,7 @@ def _of_siblings(count: int) -> str:
     return f" of {count} siblings" if count > 1 else ""
 
 
-@bp.route("/offers/<int:match_id>")
+@bp.route("/offers/<id:match_id>")
 def offer(match_id: int) -> Response | tuple[str, int]:
     session = get_session()
     seen = own_match_or_404(session, match_id, own_attorney_id(), (*OFFER_STATUSES, *CASE_STATUSES))
@@ -105,9 +104,8 @@ def offer(match_id: int) -> Response | tuple[str, int]:
     return _render_offer(match_id)
 
 
-@bp.route("/offers/<int:match_id>/accept", methods=["POST"])
+@bp.route("/offers/<id:match_id>/accept", methods=["POST"])
 def accept_offer(match_id: int) -> Response | tuple[str, int]:
-    id_or_404(match_id)
     form = AcceptForm()
     if not form.validate_on_submit():
         return _render_offer(match_id, accept_form=form, status=400)
@@ -130,9 +128,8 @@ def accept_offer(match_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("attorney.case", match_id=match_id))
 
 
-@bp.route("/offers/<int:match_id>/decline", methods=["POST"])
+@bp.route("/offers/<id:match_id>/decline", methods=["POST"])
 def decline_offer(match_id: int) -> Response | tuple[str, int]:
-    id_or_404(match_id)
     form = DeclineForm()
     if not form.validate_on_submit():
         return _render_offer(match_id, decline_form=form, status=400)

@@ -23,7 +23,7 @@ from models.leave import (
 )
 
 from ..extensions import get_session
-from ..profile_form import MAX_ROW_ID, edit_profile_page
+from ..profile_form import edit_profile_page
 from ..security import signed_in_user
 from . import bp, own_attorney_id
 from .forms import LeaveForm, RemoveLeaveForm
@@ -99,15 +99,13 @@ def add_leave_period() -> Response | tuple[str, int]:
 
 def _own_period(leave_id: int) -> LeavePeriod:
     """The signed-in attorney's leave period `leave_id`; 404 when it is not theirs."""
-    if leave_id > MAX_ROW_ID:
-        abort(404)
     try:
         return own_leave(get_session(), own_attorney_id(), leave_id)
     except LookupError:
         abort(404)
 
 
-@bp.route("/leave/<int:leave_id>/edit", methods=["GET", "POST"])
+@bp.route("/leave/<id:leave_id>/edit", methods=["GET", "POST"])
 def edit_leave(leave_id: int) -> str | Response | tuple[str, int]:
     session = get_session()
     form = LeaveForm()
@@ -125,7 +123,7 @@ def edit_leave(leave_id: int) -> str | Response | tuple[str, int]:
     return page, 400 if form.is_submitted() else 200
 
 
-@bp.route("/leave/<int:leave_id>/remove", methods=["POST"])
+@bp.route("/leave/<id:leave_id>/remove", methods=["POST"])
 def remove_leave_period(leave_id: int) -> Response:
     form = RemoveLeaveForm()
     if not form.validate_on_submit():

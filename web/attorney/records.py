@@ -21,8 +21,6 @@ from matcher.rules import CaseType, Tier, age_on, tier_for
 from models.entities import Child, ChildLanguage, Court, Language, Match, MatchStatus
 from models.settings import offer_timing
 
-# Ids beyond a 32-bit integer exist in no table; PostgreSQL refuses to compare them (a 500).
-MAX_ID = 2**31 - 1
 # Statuses an attorney has seen: offers (awaiting, or answered without taking the case) and cases.
 OFFER_STATUSES = (MatchStatus.CONFIRMED, MatchStatus.DECLINED, MatchStatus.EXPIRED)
 CASE_STATUSES = (MatchStatus.ACCEPTED, MatchStatus.CLOSED)
@@ -35,17 +33,10 @@ WITH_CHILD = (
 )
 
 
-def id_or_404(match_id: int) -> None:
-    """404 for an id no match can have (before it reaches the database)."""
-    if not 0 < match_id <= MAX_ID:
-        abort(404)
-
-
 def own_match_or_404(
     session: Session, match_id: int, attorney_id: int, statuses: Collection[MatchStatus]
 ) -> Match:
     """The attorney's match in one of `statuses`; 404 for any other (never saying whose)."""
-    id_or_404(match_id)
     match = session.scalars(
         select(Match)
         .options(*WITH_CHILD)

@@ -10,7 +10,7 @@ from ..profile_form import edit_profile_page
 from . import bp
 
 
-@bp.route("/attorneys/<int:attorney_id>/profile", methods=["GET", "POST"])
+@bp.route("/attorneys/<id:attorney_id>/profile", methods=["GET", "POST"])
 def edit_attorney_profile(attorney_id: int) -> str | Response | tuple[str, int]:
     return edit_profile_page(
         attorney_id,

@@ -47,8 +47,6 @@ from .offers import offer_rows
 from .pages import render_list_page
 from .review import LANGUAGE_LEVEL_ORDER, case_type_name
 
-# Row ids are 32-bit integers on PostgreSQL: a larger id in a URL names no attorney.
-MAX_ROW_ID = 2**31 - 1
 EXPERTISE_ORDER = {ExpertiseLevel.EXPERT: 0, ExpertiseLevel.EXPERIENCED: 1}
 
 
@@ -249,11 +247,9 @@ def attorney_profile(session: Session, attorney: Attorney) -> Profile:
     )
 
 
-@bp.route("/attorneys/<int:attorney_id>")
+@bp.route("/attorneys/<id:attorney_id>")
 def attorney(attorney_id: int) -> str:
     """One attorney: profile, load against capacity, proposals, offers and cases."""
-    if attorney_id > MAX_ROW_ID:
-        abort(404)
     session = get_session()
     today = date.today()
     found = session.execute(

@@ -270,7 +270,7 @@ def _render_child(child_id: int, languages: LanguagesForm, status: int = 200) ->
     )
 
 
-@bp.route("/children/<int:child_id>")
+@bp.route("/children/<id:child_id>")
 def child(child_id: int) -> tuple[str, int]:
     return _render_child(child_id, LanguagesForm(formdata=None))
 
@@ -306,7 +306,7 @@ def _resolve_languages(session: Session, form: LanguagesForm) -> tuple[str, list
     return primary, [code for code in others if code is not None]
 
 
-@bp.route("/children/<int:child_id>/languages", methods=["POST"])
+@bp.route("/children/<id:child_id>/languages", methods=["POST"])
 def child_languages(child_id: int) -> Response | tuple[str, int]:
     session = get_session()
     form = LanguagesForm()
@@ -372,7 +372,7 @@ def _offer(
     return match, None
 
 
-@bp.route("/children/<int:child_id>/offer", methods=["POST"])
+@bp.route("/children/<id:child_id>/offer", methods=["POST"])
 def child_offer(child_id: int) -> Response:
     form = OfferForm()
     if not form.validate_on_submit() or form.attorney_id.data is None:
@@ -402,7 +402,7 @@ def _active_attorneys_named(session: Session, query: str) -> tuple[list[int], in
     return list(ids), total
 
 
-@bp.route("/children/<int:child_id>/override")
+@bp.route("/children/<id:child_id>/override")
 def child_override_search(child_id: int) -> str:
     """Any active attorney by name or external id, with the rules a match would override."""
     session = get_session()
@@ -426,7 +426,7 @@ def child_override_search(child_id: int) -> str:
     )
 
 
-@bp.route("/children/<int:child_id>/override/<int:attorney_id>", methods=["GET", "POST"])
+@bp.route("/children/<id:child_id>/override/<id:attorney_id>", methods=["GET", "POST"])
 def child_override(child_id: int, attorney_id: int) -> Response | tuple[str, int]:
     """Offer the case to one attorney whatever the matching rules say, with a reason."""
     session = get_session()

@@ -18,9 +18,6 @@ from ..extensions import get_session
 from ..security import is_safe_next, role_required, signed_in_user, site_base_url
 from . import bp
 
-# The largest id the database's integer column holds: larger ones are unknown (404), not a 500.
-MAX_DB_ID = 2**31 - 1
-
 
 class InviteForm(FlaskForm):
     """Only the CSRF token: the attorney is in the address."""
@@ -32,7 +29,7 @@ def _back() -> Response:
     return redirect(target if is_safe_next(target) else url_for("home.index"))
 
 
-@bp.route(f"/attorneys/<int(max={MAX_DB_ID}):attorney_id>/invite", methods=["POST"])
+@bp.route("/attorneys/<id:attorney_id>/invite", methods=["POST"])
 @role_required(Role.COORDINATOR, Role.ADMIN)
 def invite_attorney(attorney_id: int) -> Response:
     form = InviteForm()

@@ -405,7 +405,7 @@ def _decide_one(session: Session, match_id: int, action: str, reason: str, note:
     return Decided(group, child, attorney, refused)
 
 
-@bp.route("/review/<int:match_id>/confirm", methods=["POST"])
+@bp.route("/review/<id:match_id>/confirm", methods=["POST"])
 def confirm_proposal(match_id: int) -> Response:
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -421,7 +421,7 @@ def confirm_proposal(match_id: int) -> Response:
     return _back(form)
 
 
-@bp.route("/review/<int:match_id>/reject", methods=["GET", "POST"])
+@bp.route("/review/<id:match_id>/reject", methods=["GET", "POST"])
 def reject_proposal(match_id: int) -> Response | tuple[str, int]:
     session = get_session()
     form = RejectForm()

@@ -98,7 +98,7 @@ def run_now() -> Response:
     return redirect(url_for(".run", run_id=run_id))
 
 
-@bp.route("/runs/<int:run_id>")
+@bp.route("/runs/<id:run_id>")
 def run(run_id: int) -> Response:
     """One run: its progress while it runs (the page reloads itself unless asked not to), its
     statistics and unmatched reasons once done."""

@@ -21,7 +21,6 @@ from models.volunteers import (
 )
 
 from ..extensions import get_session
-from ..profile_form import MAX_ROW_ID
 from ..security import is_safe_next, signed_in_user
 from . import bp
 
@@ -68,8 +67,6 @@ def _decide(attorney_id: int, approve: bool) -> Response:
     form = VolunteerDecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    if attorney_id > MAX_ROW_ID:
-        abort(404)
     back = form.return_to.data if is_safe_next(form.return_to.data) else url_for(".volunteers")
     session = get_session()
     try:
@@ -93,11 +90,11 @@ def _decide(attorney_id: int, approve: bool) -> Response:
     return redirect(back)
 
 
-@bp.route("/attorneys/<int:attorney_id>/approve", methods=["POST"], endpoint="approve_volunteer")
+@bp.route("/attorneys/<id:attorney_id>/approve", methods=["POST"], endpoint="approve_volunteer")
 def approve_volunteer_profile(attorney_id: int) -> Response:
     return _decide(attorney_id, approve=True)
 
 
-@bp.route("/attorneys/<int:attorney_id>/decline", methods=["POST"], endpoint="decline_volunteer")
+@bp.route("/attorneys/<id:attorney_id>/decline", methods=["POST"], endpoint="decline_volunteer")
 def decline_volunteer_profile(attorney_id: int) -> Response:
     return _decide(attorney_id, approve=False)
