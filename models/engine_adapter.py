@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, exists, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from matcher.problem import AttorneyInput, ChildInput, CourtInput, MatchProblem, MatchSettings
@@ -51,20 +51,23 @@ def child_is_spoken_for() -> Any:
     return exists().where(Match.child_id == Child.id, Match.status.in_(CAPACITY_HOLDING_STATUSES))
 
 
-def refused_pairs(session: Session, now: datetime | None = None) -> Select[int, int]:
-    """(child id, attorney id) of the pairs not to propose: rejected or declined ever, and those
-    whose offer expired unanswered less than `expired_pair_pause_days` before `now`."""
+def refusing_match(session: Session, now: datetime | None = None) -> ColumnElement[bool]:
+    """True for a match that keeps its pair from being proposed: rejected or declined ever, or
+    an offer that expired unanswered less than `expired_pair_pause_days` before `now`."""
     pause = timedelta(days=offer_timing(session).expired_pair_pause_days)
     since = (now or utcnow()) - pause
-    return select(Match.child_id, Match.attorney_id).where(
-        or_(
-            Match.status.in_(REFUSED_STATUSES),
-            and_(
-                Match.status == RESTING_STATUS,
-                func.coalesce(Match.answered_at, Match.updated_at) > since,
-            ),
-        )
+    return or_(
+        Match.status.in_(REFUSED_STATUSES),
+        and_(
+            Match.status == RESTING_STATUS,
+            func.coalesce(Match.answered_at, Match.updated_at) > since,
+        ),
     )
+
+
+def refused_pairs(session: Session, now: datetime | None = None) -> Select[int, int]:
+    """(child id, attorney id) of the pairs not to propose (see `refusing_match`)."""
+    return select(Match.child_id, Match.attorney_id).where(refusing_match(session, now))
 
 
 def _grouped(rows: Iterable[tuple[int, Any]]) -> dict[int, list[Any]]:

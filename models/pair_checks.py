@@ -36,10 +36,10 @@ from matcher.rules import ExpertiseLevel, PairRule
 
 from .capacity import CAPACITY_HOLDING_STATUSES, attorney_load
 from .engine_adapter import (
-    REFUSED_STATUSES,
     RESTING_STATUS,
     child_is_spoken_for,
     load_child_problem,
+    refusing_match,
 )
 from .entities import Attorney, CaseStatus, Child, Match, MatchStatus
 
@@ -186,7 +186,7 @@ def _refusal_text(session: Session, child_id: int, attorney_id: int, name: str) 
         .where(
             Match.child_id == child_id,
             Match.attorney_id == attorney_id,
-            Match.status.in_((*REFUSED_STATUSES, RESTING_STATUS)),
+            refusing_match(session),
         )
         .order_by(Match.id.desc())
         .limit(1)

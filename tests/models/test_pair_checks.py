@@ -3,9 +3,13 @@ their one order, phrased for coordinators; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fixtures import factories as f
+from models.base import utcnow
+from models.entities import MatchStatus
 from models.pair_checks import Rule, check_pair, check_pairs, eligible_attorneys
 from tests.conftest import days
 
@@ -88,3 +92,26 @@ def test_eligible_attorneys_are_those_the_engine_would_pair_best_fit_first(facto
     assert len(ids) == 3
     scores = [e.proposal.score for e in found]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_a_refusal_quotes_the_match_that_still_refuses_the_pair(factories):
+    child = f.ChildFactory()
+    attorney = f.AttorneyFactory()
+    f.MatchFactory(
+        child=child, attorney=attorney, status=MatchStatus.REJECTED, reason="Attorney unsuitable"
+    )
+    long_ago = utcnow() - timedelta(days=400)
+    f.MatchFactory(  # a later offer that expired long ago: it no longer keeps the pair apart
+        child=child,
+        attorney=attorney,
+        status=MatchStatus.EXPIRED,
+        answered_at=long_ago,
+        updated_at=long_ago,
+    )
+    factories.commit()
+
+    [broken] = check_pair(factories, child.id, attorney.id).broken
+
+    assert broken.rule == Rule.REFUSED_BEFORE
+    assert broken.message.startswith("this pair was rejected earlier by a coordinator on ")
+    assert broken.message.endswith("(Attorney unsuitable)")
