@@ -7,14 +7,14 @@ birth date (DESIGN.md "Offers"): the attorney signs in to see what is needed to 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .entities import Attorney, Match, OutboxMessage
 from .outbox import queue_email
-from .settings import offer_timing, public_base_url
+from .settings import offer_deadline, offer_timing, public_base_url
 
 OFFER_KIND = "offer"
 REMINDER_KIND = "offer_reminder"
@@ -93,6 +93,7 @@ def _queue(session: Session, first: Match, subject: str, body: str, kind: str) -
 
 
 def _deadline(offered_at: datetime | None, expiry_days: int) -> str:
-    if offered_at is None:
+    deadline = offer_deadline(offered_at, expiry_days)
+    if deadline is None:
         return f"{expiry_days} days after the offer"
-    return f"{offered_at + timedelta(days=expiry_days):%Y-%m-%d %H:%M} UTC"
+    return f"{deadline:%Y-%m-%d %H:%M} UTC"

@@ -27,6 +27,7 @@ from .entities import (
     AttorneyExpertise,
     AttorneyLanguage,
     AttorneyState,
+    Court,
     Language,
     User,
 )
@@ -54,18 +55,6 @@ MAX_COURTS = 500
 # The profile's fields, named as the forms name them (and as the audit trail records them).
 SCALAR_FIELDS = ("capacity", "travel_radius_km", "home_latitude", "home_longitude")
 EXPERTISE_PREFIX = "expertise_"
-PROFILE_FIELDS = (
-    "languages",
-    "courts",
-    "states_admitted",
-    "home_latitude",
-    "home_longitude",
-    "travel_radius_km",
-    "remote_ok",
-    "expertise",
-    "takes_detained",
-    "capacity",
-)
 
 
 def expertise_field(case_type: CaseType) -> str:
@@ -350,7 +339,13 @@ def profile_text(session: Session, attorney: Attorney) -> ProfileText:
     languages = sorted((written[row.language_id], row.level.value) for row in attorney.languages)
     return ProfileText(
         languages=f"{LIST_SEPARATOR} ".join(f"{name}:{level}" for name, level in languages),
-        courts=sorted(row.court.code for row in attorney.courts),
+        courts=sorted(
+            session.scalars(
+                select(Court.code)
+                .join(AttorneyCourt, AttorneyCourt.court_id == Court.id)
+                .where(AttorneyCourt.attorney_id == attorney.id)
+            )
+        ),
         states_admitted=f"{LIST_SEPARATOR} ".join(
             sorted(row.state for row in attorney.states_admitted)
         ),

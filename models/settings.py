@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +40,11 @@ class OfferTiming:
     reminder_days: int = 2
     expiry_days: int = 5
     expired_pair_pause_days: int = 30
+
+
+def offer_deadline(offered_at: datetime | None, expiry_days: int) -> datetime | None:
+    """When an offer made at `offered_at` lapses without an answer (None: no offer time known)."""
+    return None if offered_at is None else offered_at + timedelta(days=expiry_days)
 
 
 def offer_timing(session: Session) -> OfferTiming:

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired
 from models.entities import MatchStatus
 from models.offers import MAX_DECLINE_REASON_LENGTH, accept, decline
 from models.pair_checks import DecisionRefused
-from models.settings import offer_timing
+from models.settings import offer_deadline, offer_timing
 
 from ..extensions import get_session
 from ..security import signed_in_user
@@ -28,7 +28,6 @@ from .forms import at_most
 from .records import (
     CASE_STATUSES,
     OFFER_STATUSES,
-    deadline,
     offer_facts,
     offer_rows,
     own_match_or_404,
@@ -81,7 +80,7 @@ def _render_offer(
             match=match,
             open=match.status == MatchStatus.CONFIRMED,
             facts=offer_facts(session, offer, date.today()),
-            deadline=deadline(match.offered_at, timing.expiry_days),
+            deadline=offer_deadline(match.offered_at, timing.expiry_days),
             accept_form=accept_form or AcceptForm(formdata=None),
             decline_form=decline_form or DeclineForm(formdata=None),
         ),

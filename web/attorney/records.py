@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import abort
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from matcher.explain import CASE_TYPE_NAMES
 from matcher.rules import CaseType, Tier, age_on, tier_for
 from models.entities import Child, ChildLanguage, Court, Language, Match, MatchStatus
-from models.settings import offer_timing
+from models.settings import offer_deadline, offer_timing
 
 # Statuses an attorney has seen: offers (awaiting, or answered without taking the case) and cases.
 OFFER_STATUSES = (MatchStatus.CONFIRMED, MatchStatus.DECLINED, MatchStatus.EXPIRED)
@@ -150,11 +150,6 @@ def same_offer(session: Session, match: Match) -> list[Match]:
     )
 
 
-def deadline(offered_at: datetime | None, expiry_days: int) -> datetime | None:
-    """When an offer lapses without an answer."""
-    return None if offered_at is None else offered_at + timedelta(days=expiry_days)
-
-
 def offers_awaiting(session: Session, attorney_id: int) -> list[list[Match]]:
     """The attorney's offers awaiting an answer, newest first; siblings offered together are one
     offer (a list of matches, in id order)."""
@@ -208,7 +203,9 @@ def offer_rows(session: Session, attorney_id: int, as_of: date) -> list[OfferRow
     expiry_days = offer_timing(session).expiry_days
     return [
         OfferRow(
-            offer[0], offer_facts(session, offer, as_of), deadline(offer[0].offered_at, expiry_days)
+            offer[0],
+            offer_facts(session, offer, as_of),
+            offer_deadline(offer[0].offered_at, expiry_days),
         )
         for offer in offers_awaiting(session, attorney_id)
     ]

@@ -4,13 +4,14 @@ case, when, whether and when they answered, why they declined, and when an open 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from models.entities import Attorney, CaseOutcome, Child, Match, MatchEvent, MatchStatus
+from models.settings import offer_deadline
 
 # Matches that are or were an offer to an attorney (a coordinator confirmed them).
 OFFER_STATUSES = (
@@ -130,6 +131,6 @@ def _offer_row(
         closed_at=row.closed_at,
         outcome=CaseOutcome(row.outcome) if row.outcome else None,
         decline_reason=reasons.get(row.id),
-        deadline=row.offered_at + timedelta(days=expiry_days) if waiting else None,
+        deadline=offer_deadline(row.offered_at, expiry_days) if waiting else None,
         age_days=(now - row.offered_at).days if waiting else None,
     )
