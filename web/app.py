@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter, Map
 from models.base import MAX_ROW_ID
 from models.db import Database
 
-from . import admin, attorney, auth, coordinator, home, security, volunteer
+from . import admin, attorney, auth, coordinator, home, reports, security, volunteer
 from .config import load_config
 from .extensions import close_session, csrf, login_manager
 
@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(home.bp)
     app.register_blueprint(coordinator.bp)
     app.register_blueprint(attorney.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(volunteer.bp)
 

@@ -19,6 +19,7 @@ from models.csv_formats import COLUMNS, DATA_KINDS, EXAMPLE_ROWS, CsvKind
 from models.exports import EXPORTERS, export_csv
 from models.imports import ImportFailed, import_csv
 
+from ..downloads import csv_download
 from ..extensions import get_session
 from ..security import signed_in_user
 from . import bp
@@ -98,13 +99,6 @@ def _shown_name(filename: str | None) -> str:
     return name or "upload.csv"
 
 
-def _csv_download(text: str, filename: str) -> Response:
-    # A byte-order mark makes Excel read UTF-8 (accents, K'iche'); the import accepts it.
-    response = Response(text.encode("utf-8-sig"), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _kind_or_404(value: str, allowed: list[CsvKind] | tuple[CsvKind, ...]) -> CsvKind:
     try:
         kind = CsvKind(value)
@@ -123,7 +117,7 @@ def upload_template(kind: str) -> Response:
     writer = csv.DictWriter(out, fieldnames=COLUMNS[csv_kind], lineterminator="\n")
     writer.writeheader()
     writer.writerow(EXAMPLE_ROWS[csv_kind])
-    return _csv_download(out.getvalue(), f"counselmatch-{csv_kind.value}-template.csv")
+    return csv_download(out.getvalue(), f"counselmatch-{csv_kind.value}-template.csv")
 
 
 @bp.route("/spreadsheets/data/<kind>.csv")
@@ -136,6 +130,6 @@ def download(kind: str) -> Response:
     with session.begin():
         rows = export_csv(session, csv_kind, out)
         audit.record(session, user, "export", csv_kind.value, rows=rows, via="web")
-    return _csv_download(
+    return csv_download(
         out.getvalue(), f"counselmatch-{csv_kind.value}-{date.today().isoformat()}.csv"
     )

@@ -9,6 +9,8 @@ from flask_login import current_user
 
 from models.entities import Role
 
+from ..reports import REPORT_READERS
+
 ALL_ROLES = frozenset(Role)
 
 
@@ -33,6 +35,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("coordinator.runs", "Runs", COORDINATOR),
     NavLink("coordinator.uploads", "Spreadsheets", COORDINATOR),
     NavLink("coordinator.audit", "Audit trail", COORDINATOR),
+    NavLink("reports.index", "Reports", frozenset(REPORT_READERS)),
     NavLink("admin.outbox", "E-mail outbox", frozenset({Role.ADMIN})),
     NavLink("attorney.overview", "Overview", ATTORNEY),
     NavLink("attorney.offers", "Offers", ATTORNEY),

@@ -1,0 +1,36 @@
+"""Every report, in the order the reports page lists them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from .filters import ReportFilters
+from .gap import gap_report
+from .tables import Report
+
+ReportBuilder = Callable[[Session, ReportFilters, date], Report]
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    key: str  # its address: /reports/<key>
+    title: str
+    question: str  # what a lead asks that it answers
+    build: ReportBuilder
+
+
+CATALOGUE: dict[str, ReportEntry] = {
+    entry.key: entry
+    for entry in (
+        ReportEntry(
+            "gap",
+            "Representation gap",
+            "Where are the children who need counsel, and how many have a lawyer?",
+            gap_report,
+        ),
+    )
+}

@@ -1,0 +1,101 @@
+"""The children a report counts, aggregated in SQL: one row per combination of the dimensions
+(court, language, country, case type, age band, tier, detained, represented) with its count.
+
+One GROUP BY over the children, whatever their number, so every breakdown of the gap is a
+pandas sum over at most a few thousand rows. Never a name, an A-number or a birth date: the age
+band is computed in SQL from the birth date and only the band leaves the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from matcher.rules import Tier
+from models.entities import CaseStatus, Child, Court, Language, Match, MatchStatus
+from models.queries import tier_expression
+
+from .filters import ReportFilters
+
+# (first age, last age, label), youngest first; DESIGN.md's bands, then anyone 18 or older.
+AGE_BANDS = ((0, 5, "0–5"), (6, 12, "6–12"), (13, 15, "13–15"), (16, 17, "16–17"))
+ADULT_BAND = "18 or older"
+AGE_BAND_ORDER = tuple(label for _, _, label in AGE_BANDS) + (ADULT_BAND,)
+TIER_LABELS = {tier.value: tier.name for tier in Tier}
+
+DIMENSIONS = (
+    "court",
+    "court_name",
+    "state",
+    "language",
+    "language_name",
+    "country",
+    "case_type",
+    "age_band",
+    "tier",
+    "detained",
+    "represented",
+)
+
+
+def years_before(day: date, years: int) -> date:
+    """The same day `years` earlier (29 February becomes the 28th): a child born on or before
+    it is at least `years` old on `day`."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_band_expression(as_of: date) -> ColumnElement[str]:
+    """The child's age band on `as_of`, from the birth date, in SQL."""
+    whens = [
+        (Child.birth_date > years_before(as_of, last + 1), literal(label))
+        for _first, last, label in AGE_BANDS
+    ]
+    return case(*whens, else_=literal(ADULT_BAND))
+
+
+def open_children_counts(session: Session, as_of: date, filters: ReportFilters) -> pd.DataFrame:
+    """Children needing counsel (an open case), counted per combination of DIMENSIONS, tiers
+    and ages on `as_of`; column `children` holds the count."""
+    accepted = (
+        select(Match.child_id.label("child_id"))
+        .where(Match.status == MatchStatus.ACCEPTED)
+        .distinct()
+        .subquery()
+    )
+    represented = accepted.c.child_id.is_not(None)
+    columns = (
+        Court.code,
+        Court.name,
+        Court.state,
+        Language.code,
+        Language.name,
+        Child.country_of_origin,
+        Child.case_type,
+        age_band_expression(as_of),
+        tier_expression(as_of),
+        Child.detained,
+        represented,
+    )
+    labelled = [c.label(name) for c, name in zip(columns, DIMENSIONS, strict=True)]
+    statement = (
+        select(*labelled, func.count().label("children"))
+        .join(Court, Court.id == Child.court_id)
+        .join(Language, Language.id == Child.primary_language_id)
+        .outerjoin(accepted, accepted.c.child_id == Child.id)
+        .where(Child.case_status == CaseStatus.OPEN, *filters.child_conditions())
+        .group_by(*columns)
+    )
+    rows = session.execute(statement).all()
+    frame = pd.DataFrame(rows, columns=[*DIMENSIONS, "children"])
+    frame["represented"] = frame["represented"].astype(bool)
+    frame["detained"] = frame["detained"].astype(bool)
+    frame["tier"] = frame["tier"].astype(int)
+    frame["case_type"] = frame["case_type"].map(lambda v: getattr(v, "value", v))
+    frame["children"] = frame["children"].astype(int)
+    return frame

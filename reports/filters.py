@@ -1,0 +1,72 @@
+"""The filters every report accepts, and the SQL conditions they add."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, true
+
+from matcher.rules import CaseType
+from models.entities import Child, Court, Language
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What a lead narrowed the reports to; None means "all".
+
+    The date range is inclusive and applies to the date each report is about (children: intake
+    date; pipeline: intake month; outcomes: the day the case closed; attorneys: the day of the
+    offer; trends: the snapshot's day). Court, state, language (the child's primary language) and
+    case type narrow the children a report counts, and the attorneys to what serves them.
+    """
+
+    date_from: date | None = None
+    date_to: date | None = None
+    court: str | None = None  # court code
+    state: str | None = None  # two-letter state of the court
+    language: str | None = None  # ISO 639-3 code of the primary language
+    case_type: CaseType | None = None
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, spec.name) is not None for spec in fields(self))
+
+    def as_query_args(self) -> dict[str, str]:
+        """The filters as the report pages' query string writes them."""
+        args = {}
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if value is not None:
+                args[spec.name] = value.isoformat() if isinstance(value, date) else str(value)
+        return args
+
+    def in_range(self, day: Any) -> ColumnElement[bool]:
+        """`day` (a date or timestamp column) within the date range."""
+        condition: ColumnElement[bool] = true()
+        if self.date_from is not None:
+            condition = condition & (day >= self.date_from)
+        if self.date_to is not None:
+            # A timestamp on the last day is before the next day's start.
+            condition = condition & (day < _day_after(self.date_to))
+        return condition
+
+    def child_conditions(self, *, with_dates: bool = True) -> list[ColumnElement[bool]]:
+        """Conditions on `Child` (joined with its `Court` and primary `Language`)."""
+        conditions: list[ColumnElement[bool]] = []
+        if with_dates:
+            conditions.append(self.in_range(Child.intake_date))
+        if self.court is not None:
+            conditions.append(Court.code == self.court)
+        if self.state is not None:
+            conditions.append(Court.state == self.state)
+        if self.language is not None:
+            conditions.append(Language.code == self.language)
+        if self.case_type is not None:
+            conditions.append(Child.case_type == self.case_type)
+        return conditions
+
+
+def _day_after(day: date) -> date:
+    return date.fromordinal(day.toordinal() + 1)
