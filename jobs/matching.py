@@ -15,12 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from matcher.demand import GroupDemand, demand_by_group
 from matcher.greedy import greedy_baseline
 from matcher.result import MatchResult
 from matcher.solve import solve
 from models import audit
 from models.base import utcnow
 from models.db import Database
+from models.demand import save_demand
 from models.engine_adapter import SaveSummary, load_problem, save_result, tier_counts
 from models.entities import MatchRun, RunStatus, User
 from models.settings import solver_time_limit_s
@@ -32,12 +34,13 @@ log = logging.getLogger("counselmatch.match")
 
 @dataclass(frozen=True)
 class SolvedRun:
-    """A run solved but not yet saved: the engine's result, the greedy baseline's, and the
-    seconds each stage took so far."""
+    """A run solved but not yet saved: the engine's result, the greedy baseline's, the
+    capacity against demand of its unmatched children, and the seconds each stage took so far."""
 
     result: MatchResult
     baseline: MatchResult
     timings_s: Mapping[str, float]
+    demand: tuple[GroupDemand, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,8 +122,17 @@ def solve_problem(
     baseline = greedy_baseline(problem)
     baseline_s = time.perf_counter() - baseline_started
     _log_stage(run_id, "baseline", proposals=len(baseline.proposals), seconds=f"{baseline_s:.2f}")
-    timings = {"load": load_s, **dict(result.timings_s), "baseline": baseline_s}
-    return SolvedRun(result=result, baseline=baseline, timings_s=timings)
+    demand_started = time.perf_counter()
+    demand = demand_by_group(problem, result)
+    demand_s = time.perf_counter() - demand_started
+    _log_stage(run_id, "demand", groups=len(demand), seconds=f"{demand_s:.2f}")
+    timings = {
+        "load": load_s,
+        **dict(result.timings_s),
+        "baseline": baseline_s,
+        "demand": demand_s,
+    }
+    return SolvedRun(result=result, baseline=baseline, timings_s=timings, demand=demand)
 
 
 def set_stage(database: Database, run_id: int | None, stage: str | None) -> None:
@@ -144,6 +156,7 @@ def save_run(
     with database.session() as session, session.begin():
         run = session.get_one(MatchRun, run_id)
         saved = save_result(session, run, result)
+        save_demand(session, run_id, solved.demand)
         timings["save"] = time.perf_counter() - save_started
         run.status = RunStatus.SUCCEEDED
         run.stage = None

@@ -8,8 +8,10 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from .capacity import capacity_report
 from .filters import ReportFilters
 from .gap import gap_report
+from .pipeline import pipeline_report
 from .tables import Report
 
 ReportBuilder = Callable[[Session, ReportFilters, date], Report]
@@ -31,6 +33,18 @@ CATALOGUE: dict[str, ReportEntry] = {
             "Representation gap",
             "Where are the children who need counsel, and how many have a lawyer?",
             gap_report,
+        ),
+        ReportEntry(
+            "capacity",
+            "Capacity against demand",
+            "Which languages lack attorneys in which courts, and where are the attorneys full?",
+            capacity_report,
+        ),
+        ReportEntry(
+            "pipeline",
+            "Pipeline",
+            "How fast do children get from intake to a lawyer, and what becomes of the offers?",
+            pipeline_report,
         ),
     )
 }

@@ -29,13 +29,15 @@ def chart_svg(table: ReportTable) -> str:
     if spec is None or table.empty:
         return ""
     shown = table.shown()
-    values = shown[list(spec.values)].apply(pd.to_numeric, errors="coerce").fillna(0)
+    # hidden cells are not numbers: no bar, a gap in a line
+    values = shown[list(spec.values)].apply(pd.to_numeric, errors="coerce")
     labels = shown[spec.label].astype(str)
     with plt.rc_context(_STYLE):
         if spec.kind == "lines":
-            figure = _lines(labels, values, spec.title)
+            figure = _lines(labels, values, spec.title, spec.unit)
         else:
-            figure = _bars(labels.head(spec.top), values.head(spec.top), spec.title)
+            top = values.head(spec.top).fillna(0)
+            figure = _bars(labels.head(spec.top), top, spec.title, spec.unit)
         out = io.StringIO()
         figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
         plt.close(figure)
@@ -52,7 +54,7 @@ _STYLE = {
 }
 
 
-def _bars(labels: pd.Series, values: pd.DataFrame, title: str) -> Figure:
+def _bars(labels: pd.Series, values: pd.DataFrame, title: str, unit: str) -> Figure:
     """Horizontal bars, stacked when there are several value columns; first row on top."""
     height = max(1.6, 0.3 * len(labels) + 0.9)
     figure, axes = plt.subplots(figsize=(WIDTH_IN, height))
@@ -62,7 +64,7 @@ def _bars(labels: pd.Series, values: pd.DataFrame, title: str) -> Figure:
         axes.barh(list(positions), values[column], left=left, color=colour, label=column)
         left = left + values[column]
     axes.set_yticks(list(positions), labels=list(labels))
-    axes.set_xlabel("children")
+    axes.set_xlabel(unit)
     axes.xaxis.get_major_locator().set_params(integer=True)
     if len(values.columns) > 1:
         axes.legend(loc="lower right", frameon=False)
@@ -71,15 +73,15 @@ def _bars(labels: pd.Series, values: pd.DataFrame, title: str) -> Figure:
     return figure
 
 
-def _lines(labels: pd.Series, values: pd.DataFrame, title: str) -> Figure:
-    """One line per value column over the labels (days), in order."""
+def _lines(labels: pd.Series, values: pd.DataFrame, title: str, unit: str) -> Figure:
+    """One line per value column over the labels (days, months), in order."""
     figure, axes = plt.subplots(figsize=(WIDTH_IN, 3.0))
+    positions = list(range(len(labels)))
     for colour, column in zip(PALETTE, values.columns, strict=False):
-        axes.plot(list(labels), values[column], color=colour, label=column, marker="o")
-    axes.tick_params(axis="x", labelrotation=45)
-    if len(labels) > 12:
-        step = max(1, len(labels) // 12)
-        axes.set_xticks(list(labels)[::step])
+        axes.plot(positions, values[column], color=colour, label=column, marker="o")
+    step = max(1, len(labels) // 12)
+    axes.set_xticks(positions[::step], labels=list(labels)[::step], rotation=45, ha="right")
+    axes.set_ylabel(unit)
     if len(values.columns) > 1:
         axes.legend(frameon=False)
     if title:

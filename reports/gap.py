@@ -12,7 +12,7 @@ from matcher.rules import CaseType, Tier
 
 from .children import AGE_BAND_ORDER, TIER_LABELS, open_children_counts
 from .filters import ReportFilters
-from .reference import NATIONAL_REPRESENTED_SHARE, NATIONAL_REPRESENTED_SOURCE
+from .reference import NATIONAL_REPRESENTED_SOURCE
 from .tables import ChartSpec, Figure, Rate, Report, ReportTable, is_small
 
 NEEDING = "needing counsel"
@@ -129,7 +129,9 @@ def _urgent_without_counsel(counts: pd.DataFrame) -> ReportTable:
     )
     table.insert(0, "court and language", table["court"] + ", " + table["language_name"])
     numbers = table.drop(columns=["court_name"]).rename(columns={"language_name": "language"})
-    numbers = numbers[["court and language", "court", "language", "T1", "T2", "urgent without counsel"]]
+    numbers = numbers[
+        ["court and language", "court", "language", "T1", "T2", "urgent without counsel"]
+    ]
     return ReportTable(
         key="urgent",
         title="Urgent children (T1, T2) without counsel, by court and language",

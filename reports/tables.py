@@ -45,6 +45,7 @@ class ChartSpec:
     kind: str = "bars"  # "bars" | "lines"
     top: int = 15
     title: str = ""
+    unit: str = "children"  # what the values count, on the value axis
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ class ReportTable:
     # groups of columns that add up to a whole shown beside them: one hidden hides them all
     parts: tuple[tuple[str, ...], ...] = ()
     rates: tuple[Rate, ...] = ()
+    # (column, count column): a figure drawn from a group of children (a median of days) is
+    # hidden with its count, since a group under 5 would show one child's dates
+    stats: tuple[tuple[str, str], ...] = ()
     chart: ChartSpec | None = None
     note: str = ""  # how the figures are defined, shown under the table
     empty_message: str = "No children match these filters."
@@ -79,7 +83,7 @@ class ReportTable:
     def shown(self) -> pd.DataFrame:
         """The table as people see it: small counts as "<5", the parts and rates they would
         give away as "hidden", rates as "12.5%"."""
-        return shown_frame(self.numbers, self.child_counts, self.parts, self.rates)
+        return shown_frame(self.numbers, self.child_counts, self.parts, self.rates, self.stats)
 
     def csv(self) -> str:
         return frame_csv(self.shown())
@@ -122,6 +126,7 @@ def shown_frame(
     child_counts: Sequence[str],
     parts: Sequence[Sequence[str]],
     rates: Sequence[Rate],
+    stats: Sequence[tuple[str, str]] = (),
 ) -> pd.DataFrame:
     """See `ReportTable.shown`."""
     rows = []
@@ -139,6 +144,9 @@ def shown_frame(
                 row[rate.name] = ""
             else:
                 row[rate.name] = f"{100 * float(row[rate.part]) / float(whole):.1f}%"  # type: ignore[arg-type]
+        for name, count in stats:
+            if count in hidden:
+                row[name] = HIDDEN_MARK
         for name in hidden:
             row[name] = SMALL_MARK if is_small(row[name]) else HIDDEN_MARK
         rows.append(row)

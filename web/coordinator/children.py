@@ -35,6 +35,7 @@ from models.pair_checks import (
     eligible_attorneys,
 )
 from models.queries import latest_succeeded_run
+from models.reasons import reason_label
 from models.reference import language_catalogue
 from models.settings import offer_timing
 
@@ -42,7 +43,6 @@ from ..extensions import get_session
 from ..pagination import Page, requested_page
 from ..security import signed_in_user
 from . import bp
-from .explanations import reason_label
 from .forms import (
     AttorneySearchForm,
     LanguagesForm,

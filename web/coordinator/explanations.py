@@ -30,9 +30,9 @@ from matcher.failures import (
     RefusedFailure,
     RuleFailure,
 )
-from matcher.result import FILTER_COUNTS, UnmatchedReason
+from matcher.result import FILTER_COUNTS
 from matcher.rules import ExpertiseLevel, Tier
-from models.engine_adapter import CHANGED_WHILE_SOLVING, load_children_problem
+from models.engine_adapter import load_children_problem
 from models.entities import (
     Attorney,
     Child,
@@ -42,21 +42,8 @@ from models.entities import (
     MatchStatus,
     UnmatchedChild,
 )
+from models.reasons import reason_label
 
-REASON_LABELS: dict[str, str] = {
-    UnmatchedReason.NO_ATTORNEY_FOR_COURT: "No attorney serves the court",
-    UnmatchedReason.NO_LANGUAGE: "No attorney speaks the language",
-    UnmatchedReason.NO_EXPERTISE: "No attorney covers the case type",
-    UnmatchedReason.DETAINED_NO_ATTORNEY: "No attorney takes detained cases",
-    UnmatchedReason.ALL_ON_LEAVE: "Every suitable attorney is on leave",
-    UnmatchedReason.CONFLICTS_OR_REFUSED: "Conflicts, rejections or declines",
-    UnmatchedReason.ALL_ELIGIBLE_FULL: "Every eligible attorney is full",
-    UnmatchedReason.SIBLINGS_NO_COMMON_ATTORNEY: "No attorney for the whole sibling group",
-    UnmatchedReason.SIBLING_GROUP_TOO_LARGE: "Sibling group too large for any attorney",
-    UnmatchedReason.TAKEN_BY_MORE_URGENT: "Free slots went to children as urgent or more",
-    UnmatchedReason.NOT_PLACED: "Not placed before the time limit",
-    CHANGED_WHILE_SOLVING: "A decision overtook the proposal while the run solved",
-}
 # Shown for a child no run has looked at yet (added or reopened after the latest run).
 NOT_YET_CONSIDERED = "not_yet_considered"
 NOT_YET_CONSIDERED_LABEL = "Not yet considered by a run"
@@ -76,10 +63,6 @@ assert tuple(FILTER_LABELS) == FILTER_COUNTS, "FILTER_LABELS must follow matcher
 
 # Tiers the summary by court and language covers: the children whose hearing is near.
 URGENT_TIERS = (Tier.T1.value, Tier.T2.value)
-
-
-def reason_label(reason: str) -> str:
-    return REASON_LABELS.get(reason, reason.replace("_", " ").capitalize())
 
 
 def court_label(city: str, code: str) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, func, select
 from models.capacity import CAPACITY_HOLDING_STATUSES
 from models.entities import CaseStatus, Child, Court, Language, Match, MatchStatus, UnmatchedChild
 from models.queries import latest_succeeded_run, tier_expression
+from models.reasons import REASON_LABELS, reason_label
 
 from ..extensions import get_session
 from ..pagination import paginate
@@ -17,10 +18,8 @@ from . import bp
 from .explanations import (
     NOT_YET_CONSIDERED,
     NOT_YET_CONSIDERED_LABEL,
-    REASON_LABELS,
     attorney_counts,
     closest_attorneys,
-    reason_label,
     summarise_unmatched,
 )
 from .filters import filter_choices, filter_conditions
