@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from .attorneys import attorneys_report
 from .capacity import capacity_report
 from .filters import ReportFilters
 from .gap import gap_report
@@ -45,6 +46,12 @@ CATALOGUE: dict[str, ReportEntry] = {
             "Pipeline",
             "How fast do children get from intake to a lawyer, and what becomes of the offers?",
             pipeline_report,
+        ),
+        ReportEntry(
+            "attorneys",
+            "Attorneys",
+            "How full are our volunteers, who is idle, and how fast do they answer offers?",
+            attorneys_report,
         ),
     )
 }

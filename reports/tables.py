@@ -138,7 +138,7 @@ def shown_frame(
                 hidden.update(group)
         for rate in rates:
             whole = row.get(rate.whole)
-            if rate.part in hidden or rate.whole in hidden or is_small(whole):
+            if rate.part in hidden or rate.whole in hidden:
                 row[rate.name] = HIDDEN_MARK
             elif not whole:
                 row[rate.name] = ""

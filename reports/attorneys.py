@@ -1,0 +1,227 @@
+"""Attorneys: load against capacity and idle volunteers by firm (slots from models.capacity, the
+one definition), and the offers they were sent: answered, accepted, declined, expired, and the
+time they took to answer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import Session
+
+from models.capacity import available, slots_select
+from models.entities import (
+    Attorney,
+    AttorneyCourt,
+    AttorneyExpertise,
+    AttorneyLanguage,
+    Court,
+    Language,
+    Match,
+    MatchStatus,
+)
+
+from .filters import ReportFilters
+from .tables import ChartSpec, Figure, Rate, Report, ReportTable
+
+NO_FIRM = "(no firm)"
+ANSWERED = (MatchStatus.ACCEPTED, MatchStatus.CLOSED, MatchStatus.DECLINED)
+
+DEFINITIONS = (
+    "Attorneys: active volunteers (a deactivated profile or one awaiting approval is not "
+    "counted). Court and state filters keep the attorneys who list a court there; language, "
+    "those who speak it; case type, those who cover it.",
+    "Active cases: cases carried from before plus cases accepted here; offers awaiting: "
+    "confirmed and not yet answered; free slots: capacity less both (never below 0). Load: "
+    "active cases and offers awaiting, as a share of capacity.",
+    "Idle: available today (not on leave) with no active case and no offer awaiting.",
+    "Offers: sent (confirmed) within the date range. Answered: accepted or declined; hours to "
+    "answer run from the offer to the answer. Expired: left unanswered past the deadline.",
+    "These tables count attorneys and offers, not children, so no cell is suppressed; none "
+    "shows a child.",
+)
+
+
+def attorneys_report(session: Session, filters: ReportFilters, as_of: date) -> Report:
+    load = _load(session, filters, as_of)
+    if load.empty:
+        empty = "No active attorney " + ("matches these filters." if filters.any else "yet.")
+        return Report(tables=(), notes=DEFINITIONS, empty_message=empty)
+    offers = _offers(session, filters)
+    return Report(
+        tables=(_load_by_firm(load), _offers_by_firm(offers)),
+        figures=_figures(load, offers),
+        notes=DEFINITIONS,
+    )
+
+
+def _attorney_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
+    """The filters on attorneys: who lists a court (of the state), speaks the language,
+    covers the case type."""
+    conditions: list[ColumnElement[bool]] = [Attorney.active.is_(True)]
+    if filters.court is not None or filters.state is not None:
+        court = exists().where(
+            AttorneyCourt.attorney_id == Attorney.id, AttorneyCourt.court_id == Court.id
+        )
+        if filters.court is not None:
+            court = court.where(Court.code == filters.court)
+        if filters.state is not None:
+            court = court.where(Court.state == filters.state)
+        conditions.append(court)
+    if filters.language is not None:
+        conditions.append(
+            exists().where(
+                AttorneyLanguage.attorney_id == Attorney.id,
+                AttorneyLanguage.language_id == Language.id,
+                Language.code == filters.language,
+            )
+        )
+    if filters.case_type is not None:
+        conditions.append(
+            exists().where(
+                AttorneyExpertise.attorney_id == Attorney.id,
+                AttorneyExpertise.case_type == filters.case_type,
+            )
+        )
+    return conditions
+
+
+def _load(session: Session, filters: ReportFilters, as_of: date) -> pd.DataFrame:
+    """One row per attorney: firm, capacity, active cases, offers awaiting, free slots, idle."""
+    slots = slots_select().add_columns(Attorney.firm, available(as_of).label("available"))
+    rows = session.execute(slots.where(*_attorney_conditions(filters))).all()
+    frame = pd.DataFrame(
+        rows,
+        columns=["id", "capacity", "imported", "accepted", "pending", "free", "firm", "available"],
+    )
+    frame["firm"] = frame["firm"].map(lambda firm: firm.strip() or NO_FIRM)
+    frame["active"] = frame["imported"] + frame["accepted"]
+    frame["free"] = frame["free"].clip(lower=0)
+    frame["idle"] = frame["available"].astype(bool) & (frame["active"] + frame["pending"] == 0)
+    return frame
+
+
+def _offers(session: Session, filters: ReportFilters) -> pd.DataFrame:
+    """One row per offer sent in the date range to a filtered attorney: firm, fate, hours."""
+    statement = (
+        select(Attorney.firm, Match.status, Match.offered_at, Match.answered_at)
+        .join(Attorney, Attorney.id == Match.attorney_id)
+        .where(
+            Match.offered_at.is_not(None),
+            filters.in_range(Match.offered_at),
+            *_attorney_conditions(filters),
+        )
+    )
+    frame = pd.DataFrame(
+        session.execute(statement).all(), columns=["firm", "status", "offered", "answered"]
+    )
+    frame["firm"] = frame["firm"].map(lambda firm: firm.strip() or NO_FIRM)
+    frame["is_answered"] = frame["status"].isin(ANSWERED)
+    frame["accepted"] = frame["status"].isin((MatchStatus.ACCEPTED, MatchStatus.CLOSED))
+    frame["declined"] = frame["status"] == MatchStatus.DECLINED
+    frame["expired"] = frame["status"] == MatchStatus.EXPIRED
+    offered = pd.to_datetime(frame["offered"], utc=True)
+    answered = pd.to_datetime(frame["answered"], utc=True)
+    hours = (answered - offered).dt.total_seconds() / 3600
+    frame["hours"] = hours.where(frame["is_answered"])
+    return frame
+
+
+def _load_by_firm(load: pd.DataFrame) -> ReportTable:
+    grouped = (
+        load.groupby("firm", as_index=False)
+        .agg(
+            attorneys=("id", "count"),
+            capacity=("capacity", "sum"),
+            active=("active", "sum"),
+            pending=("pending", "sum"),
+            free=("free", "sum"),
+            idle=("idle", "sum"),
+        )
+        .sort_values(["attorneys", "firm"], ascending=[False, True])
+    )
+    grouped["load"] = grouped["active"] + grouped["pending"]
+    numbers = grouped.rename(
+        columns={
+            "active": "active cases",
+            "pending": "offers awaiting",
+            "free": "free slots",
+            "idle": "idle attorneys",
+            "load": "load",
+        }
+    )[
+        [
+            "firm",
+            "attorneys",
+            "capacity",
+            "active cases",
+            "offers awaiting",
+            "free slots",
+            "idle attorneys",
+            "load",
+        ]
+    ].reset_index(drop=True)
+    return ReportTable(
+        key="load-by-firm",
+        title="Load against capacity, by firm",
+        numbers=numbers,
+        rates=(Rate("load share of capacity", "load", "capacity"),),
+        chart=ChartSpec(
+            label="firm",
+            values=("active cases", "offers awaiting", "free slots"),
+            title="Capacity in use and free, by firm",
+            unit="slots",
+        ),
+    )
+
+
+def _offers_by_firm(offers: pd.DataFrame) -> ReportTable:
+    grouped = (
+        offers.groupby("firm", as_index=False)
+        .agg(
+            offers=("status", "count"),
+            answered=("is_answered", "sum"),
+            accepted=("accepted", "sum"),
+            declined=("declined", "sum"),
+            expired=("expired", "sum"),
+            median_hours=("hours", "median"),
+        )
+        .sort_values(["offers", "firm"], ascending=[False, True])
+        .rename(columns={"median_hours": "median hours to answer"})
+        .reset_index(drop=True)
+    )
+    grouped["median hours to answer"] = grouped["median hours to answer"].round(1)
+    return ReportTable(
+        key="offers-by-firm",
+        title="Offers sent and answered, by firm",
+        numbers=grouped,
+        rates=(Rate("accepted share", "accepted", "offers"),),
+        chart=ChartSpec(
+            label="firm",
+            values=("accepted", "declined", "expired"),
+            title="Offers by answer, by firm",
+            unit="offers",
+        ),
+        empty_message="No offer was sent in this period to these attorneys.",
+    )
+
+
+def _figures(load: pd.DataFrame, offers: pd.DataFrame) -> tuple[Figure, ...]:
+    capacity = int(load["capacity"].sum())
+    used = int((load["active"] + load["pending"]).sum())
+    answered = offers["hours"].dropna()
+    return (
+        Figure("active attorneys", f"{len(load):,}"),
+        Figure(
+            "capacity in use",
+            f"{100 * used / capacity:.1f}%" if capacity else "no capacity",
+            f"{used:,} of {capacity:,} slots",
+        ),
+        Figure("idle attorneys", f"{int(load['idle'].sum()):,}", "available, with nothing on"),
+        Figure(
+            "median hours to answer an offer",
+            f"{answered.median():.1f}" if len(answered) else "no answer yet",
+            f"{len(answered):,} offers answered",
+        ),
+    )
