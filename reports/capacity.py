@@ -71,7 +71,7 @@ def _groups(session: Session, rows: list[dict[str, Any]], filters: ReportFilters
             select(Court.id, Court.code, Court.city, Court.state)
         )
     }
-    languages = dict(session.execute(select(Language.code, Language.name)).tuples().all())
+    languages = {code: name for code, name in session.execute(select(Language.code, Language.name))}
     records = []
     for row in rows:
         court = courts.get(row["court_id"])
