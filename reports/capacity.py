@@ -151,11 +151,12 @@ def _by_reason(groups: pd.DataFrame) -> ReportTable:
     for reasons in groups["reasons"]:
         for reason, count in reasons.items():
             totals[reason] = totals.get(reason, 0) + int(count)
+    rows: list[tuple[str, int]] = sorted(
+        ((reason_label(reason), count) for reason, count in totals.items()),
+        key=lambda row: (-row[1], row[0]),
+    )
     numbers = pd.DataFrame(
-        sorted(
-            ((reason_label(reason), count) for reason, count in totals.items()),
-            key=lambda row: (-row[1], row[0]),
-        ),
+        rows,
         columns=["reason", UNMATCHED],
     )
     return ReportTable(

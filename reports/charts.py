@@ -7,6 +7,7 @@ nothing), never drawn at its true size. The same table always gives the same byt
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import matplotlib
 
@@ -15,6 +16,7 @@ matplotlib.use("Agg")  # no display: before pyplot is imported
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .tables import ReportTable  # noqa: E402
 
@@ -32,7 +34,7 @@ def chart_svg(table: ReportTable) -> str:
     # hidden cells are not numbers: no bar, a gap in a line
     values = shown[list(spec.values)].apply(pd.to_numeric, errors="coerce")
     labels = shown[spec.label].astype(str)
-    with plt.rc_context(_STYLE):
+    with plt.rc_context(_STYLE):  # type: ignore[arg-type]  # (its stubs list the keys as literals)
         if spec.kind == "lines":
             figure = _lines(labels, values, spec.title, spec.unit)
         else:
@@ -44,7 +46,7 @@ def chart_svg(table: ReportTable) -> str:
     return out.getvalue()
 
 
-_STYLE = {
+_STYLE: dict[str, Any] = {
     "svg.hashsalt": "counselmatch",  # stable ids: the same table gives the same bytes
     "svg.fonttype": "none",  # text stays text: smaller, searchable, printable
     "font.family": "DejaVu Sans",
@@ -65,7 +67,7 @@ def _bars(labels: pd.Series, values: pd.DataFrame, title: str, unit: str) -> Fig
         left = left + values[column]
     axes.set_yticks(list(positions), labels=list(labels))
     axes.set_xlabel(unit)
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     if len(values.columns) > 1:
         axes.legend(loc="lower right", frameon=False)
     if title:

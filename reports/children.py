@@ -9,6 +9,7 @@ band is computed in SQL from the birth date and only the band leaves the databas
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, case, func, literal, select
@@ -69,7 +70,7 @@ def open_children_counts(session: Session, as_of: date, filters: ReportFilters) 
         .subquery()
     )
     represented = accepted.c.child_id.is_not(None)
-    columns = (
+    columns: tuple[Any, ...] = (
         Court.code,
         Court.name,
         Court.state,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, DateTime, true
 
 from matcher.rules import CaseType
 from models.entities import Child, Court, Language
@@ -43,13 +43,16 @@ class ReportFilters:
         return args
 
     def in_range(self, day: Any) -> ColumnElement[bool]:
-        """`day` (a date or timestamp column) within the date range."""
+        """`day` (a date or timestamp column) within the date range; a timestamp's day is
+        its day in UTC, as the database keeps it."""
+        kind = getattr(day.type, "impl", day.type)  # a TypeDecorator's underlying type
+        bound = _start_of_day if isinstance(kind, DateTime) else _same_day
         condition: ColumnElement[bool] = true()
         if self.date_from is not None:
-            condition = condition & (day >= self.date_from)
+            condition = condition & (day >= bound(self.date_from))
         if self.date_to is not None:
-            # A timestamp on the last day is before the next day's start.
-            condition = condition & (day < _day_after(self.date_to))
+            # Anything on the last day is before the next day's start.
+            condition = condition & (day < bound(_day_after(self.date_to)))
         return condition
 
     def child_conditions(self, *, with_dates: bool = True) -> list[ColumnElement[bool]]:
@@ -66,6 +69,14 @@ class ReportFilters:
         if self.case_type is not None:
             conditions.append(Child.case_type == self.case_type)
         return conditions
+
+
+def _start_of_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _same_day(day: date) -> date:
+    return day
 
 
 def _day_after(day: date) -> date:

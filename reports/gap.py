@@ -32,7 +32,7 @@ BREAKDOWNS = (
     ("by-tier", "By tier (hearing urgency)", ("tier",), ("tier",)),
 )
 # Breakdowns with a natural order keep it; the others put the biggest gap first.
-NATURAL_ORDER = {
+NATURAL_ORDER: dict[str, list[object]] = {
     "age_band": list(AGE_BAND_ORDER),
     "tier": [t.value for t in Tier],
     "case_type": [c.value for c in CaseType],

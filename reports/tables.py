@@ -131,7 +131,7 @@ def shown_frame(
     """See `ReportTable.shown`."""
     rows = []
     for raw in numbers.to_dict("records"):
-        row: dict[str, object] = {k: _plain(v) for k, v in raw.items()}
+        row: dict[str, object] = {str(k): _plain(v) for k, v in raw.items()}
         hidden = {name for name in child_counts if is_small(row.get(name))}
         for group in parts:
             if hidden.intersection(group):
