@@ -173,6 +173,7 @@ def test_run_logs_are_one_line_per_stage_and_name_no_child(demo_db, caplog):
         "load",
         "solve",
         "baseline",
+        "demand",
         "save",
     ]
     everything = "\n".join(r.getMessage() for r in caplog.records)

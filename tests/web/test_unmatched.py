@@ -14,8 +14,8 @@ from fixtures import factories as f
 from jobs.matching import run_match
 from models.base import utcnow
 from models.entities import CaseStatus, MatchStatus, Role, RunStatus
+from models.reasons import REASON_LABELS
 from tests.conftest import TODAY, days
-from web.coordinator.explanations import REASON_LABELS
 
 from .conftest import shown_counts
 
