@@ -25,7 +25,7 @@ UNMATCHED = "unmatched"
 URGENT_UNMATCHED = "urgent unmatched"
 ELIGIBLE = "eligible attorneys"
 FREE = "their free slots"
-FREE_AFTER = "free slots left after the run"
+FREE_AFTER = "free after the run"
 
 NO_RUN = (
     "No matching run has recorded its unmatched children yet: this report fills in after the "
@@ -119,8 +119,6 @@ def _by_court_language(groups: pd.DataFrame) -> ReportTable:
     numbers = numbers[
         [
             "court and language",
-            "court",
-            "language",
             *TIERS,
             URGENT_UNMATCHED,
             UNMATCHED,

@@ -33,7 +33,7 @@ def _sane_date(_form: FilterForm, field: DateField) -> None:
 class ReportFilterForm(FilterForm):
     date_from = DateField(
         "From", validators=[Optional(), _sane_date], format="%Y-%m-%d",
-        description="YYYY-MM-DD; the date each report is about (see its notes)",
+        description="YYYY-MM-DD",
     )
     date_to = DateField(
         "To (inclusive)", validators=[Optional(), _sane_date], format="%Y-%m-%d",
