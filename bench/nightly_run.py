@@ -19,6 +19,7 @@ from fixtures.demo import csv_text, generate
 from jobs.matching import run_match
 from models.csv_formats import CsvKind
 from models.db import Database, migrate
+from models.entities import MatchRun
 from models.imports import import_csv
 from models.reference import load_reference_data
 
@@ -48,6 +49,8 @@ def main() -> None:
         started = time.perf_counter()
         outcome = run_match(database, as_of=AS_OF, trigger="command")
         total_s = time.perf_counter() - started
+        with database.session() as session:
+            run_timings = session.get_one(MatchRun, outcome.run_id).timings
         database.dispose()
     result, baseline = outcome.result, outcome.baseline
     timings = "  ".join(f"{stage} {seconds:.2f}" for stage, seconds in result.timings_s.items())
@@ -56,6 +59,7 @@ def main() -> None:
         f"{result.eligible_pairs:,} eligible pairs, status {result.status.value}, gap {result.gap}"
     )
     print(f"  engine stages (s): {timings}")
+    print("  run stages (s): " + "  ".join(f"{k} {v:.2f}" for k, v in run_timings.items()))
     print(f"  matched per tier {dict(result.matched_per_tier)}, fit {result.total_fit:,.1f}")
     print(f"  greedy per tier  {dict(baseline.matched_per_tier)}, fit {baseline.total_fit:,.1f}")
     assert outcome.saved is not None
