@@ -32,11 +32,15 @@ def _sane_date(_form: FilterForm, field: DateField) -> None:
 
 class ReportFilterForm(FilterForm):
     date_from = DateField(
-        "From", validators=[Optional(), _sane_date], format="%Y-%m-%d",
+        "From",
+        validators=[Optional(), _sane_date],
+        format="%Y-%m-%d",
         description="YYYY-MM-DD",
     )
     date_to = DateField(
-        "To (inclusive)", validators=[Optional(), _sane_date], format="%Y-%m-%d",
+        "To (inclusive)",
+        validators=[Optional(), _sane_date],
+        format="%Y-%m-%d",
         description="YYYY-MM-DD",
     )
     court = SelectField("Court", choices=[ANY], default="")
