@@ -49,16 +49,8 @@ from .pair_checks import (
     check_group,
     siblings_needing_counsel,
 )
+from .reasons import REJECTION_NOTE_REQUIRED_FOR, REJECTION_REASONS, with_note
 
-# Why a coordinator rejects a proposal: code -> label. "other" needs a note.
-REJECTION_REASONS: dict[str, str] = {
-    "language": "Language not a real match",
-    "conflict": "Conflict of interest found",
-    "attorney_unsuitable": "Attorney unsuitable for this case",
-    "already_represented": "Child already represented",
-    "other": "Other",
-}
-NOTE_REQUIRED_FOR = frozenset({"other"})
 MAX_NOTE_LENGTH = 2000
 
 
@@ -301,12 +293,6 @@ def _audit_decision(
     )
 
 
-def rejection_text(reason_code: str, note: str) -> str:
-    """The reason as stored on the match and its event: the label, then the coordinator's note."""
-    label = REJECTION_REASONS[reason_code]
-    return f"{label}: {note}" if note else label
-
-
 def reject(session: Session, match_id: int, user: User, reason_code: str, note: str = "") -> Match:
     """Reject a proposal with a reason from REJECTION_REASONS (and a note; required for
     "other"). The pair is never proposed again. The proposals of the child's siblings to the
@@ -316,14 +302,14 @@ def reject(session: Session, match_id: int, user: User, reason_code: str, note: 
         raise ValueError(
             f"unknown rejection reason {reason_code!r}: use one of {', '.join(REJECTION_REASONS)}"
         )
-    if reason_code in NOTE_REQUIRED_FOR and not note:
+    if reason_code in REJECTION_NOTE_REQUIRED_FOR and not note:
         raise ValueError(f"a rejection for '{REJECTION_REASONS[reason_code]}' needs a note")
     if len(note) > MAX_NOTE_LENGTH:
         raise ValueError(f"the note has {len(note)} characters; at most {MAX_NOTE_LENGTH}")
     match = _lock_match(session, match_id)
     if match.status != MatchStatus.PROPOSED:
         raise DecisionRefused([Broken(Rule.NOT_AWAITING_REVIEW, _describe_status(session, match))])
-    text = rejection_text(reason_code, note)
+    text = with_note(REJECTION_REASONS, reason_code, note)
     group_id = select(Child.sibling_group_id).where(Child.id == match.child_id).scalar_subquery()
     group = session.scalars(
         select(Match)

@@ -10,8 +10,8 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from models.decisions import REJECTION_REASONS
 from models.entities import Child, Court, Language, Match, MatchStatus
+from models.reasons import DECLINE_REASONS, REJECTION_REASONS, coded_label
 
 from .filters import ReportFilters
 from .tables import ChartSpec, Figure, Report, ReportTable, is_small
@@ -41,8 +41,10 @@ DEFINITIONS = (
     "Proposals: those made by matching runs. Confirmed: a coordinator sent the offer; rejected: a "
     "coordinator turned the proposal down; replaced: a later run proposed again before anyone "
     "reviewed it.",
-    "Decline reasons are the attorneys' own words and may name a child, so they are not listed "
-    "here; each match's page shows them to coordinators.",
+    "Reasons are counted by the reason chosen from the list (a rejection's or a decline's); the "
+    "words a coordinator or attorney added may name a child, so they are never shown here; each "
+    "match's page shows them to coordinators. Reasons written before the list existed count as "
+    "Other.",
     "Groups of fewer than 5 show as <5, and their days as hidden.",
 )
 
@@ -57,7 +59,16 @@ def pipeline_report(session: Session, filters: ReportFilters, as_of: date) -> Re
             _by_month(children),
             _fates("proposals", "What became of the runs' proposals", matches, "proposal"),
             _fates("offers", "What became of the offers", matches, "offer"),
-            _rejection_reasons(matches),
+            _reasons(
+                "rejection-reasons",
+                "Why coordinators rejected proposals",
+                matches,
+                "rejection",
+                "proposals",
+            ),
+            _reasons(
+                "decline-reasons", "Why attorneys declined offers", matches, "decline", "offers"
+            ),
         ),
         figures=_figures(children, matches),
         notes=DEFINITIONS,
@@ -98,7 +109,8 @@ def _children_firsts(session: Session, filters: ReportFilters) -> pd.DataFrame:
 
 def _match_fates(session: Session, filters: ReportFilters) -> pd.DataFrame:
     """Every match of the filtered children: whether a run proposed it, its status, whether it
-    was offered, and its reason (kept only as a rejection's label, never free text)."""
+    was offered, and its reason (kept only as a rejection's or decline's coded label, never the
+    words added to it)."""
     statement = (
         select(Match.run_id.is_not(None), Match.status, Match.offered_at.is_not(None), Match.reason)
         .join(Child, Child.id == Match.child_id)
@@ -119,10 +131,16 @@ def _match_fates(session: Session, filters: ReportFilters) -> pd.DataFrame:
         for status, offered in zip(frame["status"], frame["offered"], strict=True)
     ]
     frame["rejection"] = [
-        _rejection_label(reason) if status == MatchStatus.REJECTED and not offered else None
+        coded_label(reason, REJECTION_REASONS)
+        if status == MatchStatus.REJECTED and not offered
+        else None
         for status, offered, reason in zip(
             frame["status"], frame["offered"], frame["reason"], strict=True
         )
+    ]
+    frame["decline"] = [
+        coded_label(reason, DECLINE_REASONS) if status == MatchStatus.DECLINED else None
+        for status, reason in zip(frame["status"], frame["reason"], strict=True)
     ]
     return frame.drop(columns=["reason"])
 
@@ -145,15 +163,6 @@ def _offer_fate(status: MatchStatus) -> str:
         MatchStatus.EXPIRED: "expired",
         MatchStatus.CONFIRMED: "awaiting an answer",
     }.get(status, "withdrawn or reset")
-
-
-def _rejection_label(reason: str | None) -> str:
-    """The coded part of a rejection's reason ("Label: the coordinator's note")."""
-    text = reason or ""
-    for label in REJECTION_REASONS.values():
-        if text == label or text.startswith(f"{label}: "):
-            return label
-    return REJECTION_REASONS["other"]
 
 
 def _days(values: pd.Series, quantile: float) -> int | None:
@@ -219,26 +228,27 @@ def _fates(key: str, title: str, matches: pd.DataFrame, column: str) -> ReportTa
     )
 
 
-def _rejection_reasons(matches: pd.DataFrame) -> ReportTable:
-    counts = matches["rejection"].value_counts()
+def _reasons(key: str, title: str, matches: pd.DataFrame, column: str, unit: str) -> ReportTable:
+    counts = matches[column].value_counts()
     total = int(counts.sum())
+    count = f"{column}s"
     numbers = pd.DataFrame(
         [
-            {"reason": label, "rejections": int(n), SHARE: f"{100 * int(n) / total:.1f}%"}
+            {"reason": label, count: int(n), SHARE: f"{100 * int(n) / total:.1f}%"}
             for label, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         ],
-        columns=["reason", "rejections", SHARE],
+        columns=["reason", count, SHARE],
     )
     return ReportTable(
-        key="rejection-reasons",
-        title="Why coordinators rejected proposals",
+        key=key,
+        title=title,
         numbers=numbers,
-        child_counts=("rejections",),
-        stats=((SHARE, "rejections"),),
+        child_counts=(count,),
+        stats=((SHARE, count),),
         chart=ChartSpec(
-            label="reason", values=("rejections",), title="Rejections by reason", unit="proposals"
+            label="reason", values=(count,), title=f"{count.capitalize()} by reason", unit=unit
         ),
-        empty_message="No proposal has been rejected under these filters.",
+        empty_message=f"No {column} under these filters.",
     )
 
 

@@ -51,7 +51,14 @@ def history(factories):
     )
     match(kids[1], MatchStatus.ACCEPTED, at(9, 12), at(9, 15), at(9, 20))
     match(kids[2], MatchStatus.CLOSED, at(9, 14), at(9, 16), at(9, 30))
-    match(kids[3], MatchStatus.DECLINED, at(9, 20), at(9, 21), at(9, 25), reason=PRIVATE_NOTE)
+    match(
+        kids[3],
+        MatchStatus.DECLINED,
+        at(9, 20),
+        at(9, 21),
+        at(9, 25),
+        reason=f"Outside my expertise: {PRIVATE_NOTE}",
+    )
     match(kids[4], MatchStatus.SUPERSEDED, at(9, 13))
     match(kids[4], MatchStatus.PROPOSED, at(9, 14))
     factories.commit()
@@ -88,6 +95,10 @@ def test_fates_of_proposals_and_offers_and_the_rejection_reasons(history):
     reasons = report.table("rejection-reasons").numbers
     assert reasons.to_dict("records") == [
         {"reason": "Language not a real match", "rejections": 1, "share": "100.0%"}
+    ]
+    declines = report.table("decline-reasons").numbers
+    assert declines.to_dict("records") == [
+        {"reason": "Outside my expertise", "declines": 1, "share": "100.0%"}
     ]
 
 

@@ -16,6 +16,12 @@ from models.decisions import confirm
 from tests.conftest import TODAY
 from tests.web.conftest import flash_messages, post_from, shown_counts, status_of, text_of
 
+
+def reason_of(session, match_id: int) -> str | None:
+    session.expire_all()
+    return session.get_one(Match, match_id).reason
+
+
 HUGE_ID = "99999999999999999999"
 
 
@@ -121,13 +127,34 @@ def test_decline_needs_a_reason_and_then_frees_the_offer(client, factories, atto
     assert status_of(factories, match.id) == MatchStatus.CONFIRMED
 
     done = post_from(
-        client, page, f"{page}/decline", {"reason": "Trial next month"}, follow_redirects=True
+        client,
+        page,
+        f"{page}/decline",
+        {"why": "no_capacity", "reason": "Trial next month"},
+        follow_redirects=True,
     )
 
     assert done.request.path == "/attorney/offers"
     assert flash_messages(done) == ["You declined the offer; it will not be offered to you again."]
     assert status_of(factories, match.id) == MatchStatus.DECLINED
     assert "no longer waits" in text_of(client.get(page))
+    assert reason_of(factories, match.id) == "No capacity right now: Trial next month"
+
+
+def test_a_decline_reason_is_chosen_and_other_needs_words(client, factories, attorney_signed_in):
+    match = offered(attorney_signed_in)
+    factories.commit()
+    page = f"/attorney/offers/{match.id}"
+
+    unknown = post_from(client, page, f"{page}/decline", {"why": "bored"})
+    other = post_from(client, page, f"{page}/decline", {"why": "other", "reason": " "})
+
+    assert unknown.status_code == 400 and "Not a valid choice" in text_of(unknown)
+    assert other.status_code == 400 and "'Other' needs them" in text_of(other)
+    assert status_of(factories, match.id) == MatchStatus.CONFIRMED
+    done = post_from(client, page, f"{page}/decline", {"why": "expertise"})
+    assert done.status_code == 302
+    assert reason_of(factories, match.id) == "Outside my expertise"
 
 
 def test_siblings_are_accepted_together_from_one_page(client, factories, attorney_signed_in):
@@ -194,7 +221,7 @@ def test_another_attorneys_offers_and_cases_are_not_found(client, factories, att
         assert client.get(path).status_code == 404, path
     for path, data in (
         (f"/attorney/offers/{their_offer.id}/accept", {"no_conflict": "y"}),
-        (f"/attorney/offers/{their_offer.id}/decline", {"reason": "no"}),
+        (f"/attorney/offers/{their_offer.id}/decline", {"why": "other", "reason": "no"}),
         (f"/attorney/cases/{their_case.id}/close", {"outcome": "withdrawn"}),
         (f"/attorney/offers/{HUGE_ID}/accept", {"no_conflict": "y"}),
         (f"/attorney/cases/{HUGE_ID}/close", {"outcome": "withdrawn"}),
@@ -244,7 +271,9 @@ def test_a_nul_byte_in_a_reason_or_note_is_a_form_error_not_a_500(
     factories.commit()
     offer_page, case_page = f"/attorney/offers/{offer.id}", f"/attorney/cases/{case.id}"
 
-    declined = post_from(client, offer_page, f"{offer_page}/decline", {"reason": "busy\x00"})
+    declined = post_from(
+        client, offer_page, f"{offer_page}/decline", {"why": "other", "reason": "busy\x00"}
+    )
     closed = post_from(
         client, case_page, f"{case_page}/close", {"outcome": "withdrawn", "note": "a\x00b"}
     )

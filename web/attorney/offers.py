@@ -8,16 +8,18 @@ together are answered together. Another attorney's offer is a 404, whatever its 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Optional
 
 from models.entities import MatchStatus
 from models.offers import MAX_DECLINE_REASON_LENGTH, accept, decline
 from models.pair_checks import DecisionRefused
+from models.reasons import DECLINE_NOTE_REQUIRED_FOR, DECLINE_REASONS, with_note
 from models.settings import offer_deadline, offer_timing
 
 from ..extensions import get_session
@@ -46,15 +48,36 @@ class AcceptForm(FlaskForm):
 
 
 class DeclineForm(FlaskForm):
-    reason = TextAreaField(
+    why = SelectField(
         "Why do you decline?",
-        description="Coordinators read this; it helps them offer the case well next time.",
-        validators=[
-            DataRequired(message="Say why you decline the offer."),
-            at_most(MAX_DECLINE_REASON_LENGTH),
-            no_nul,
+        choices=[
+            SelectChoice("", "Choose a reason"),
+            *(SelectChoice(code, label) for code, label in DECLINE_REASONS.items()),
         ],
+        validators=[DataRequired(message="Say why you decline the offer.")],
     )
+    reason = TextAreaField(
+        "Anything the coordinators should know",
+        description="Coordinators read this; it helps them offer the case well next time. "
+        "Needed for Other.",
+        validators=[Optional(), at_most(MAX_DECLINE_REASON_LENGTH), no_nul],
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields, then the note "Other" needs (not an inline validator: the note's
+        Optional() stops its chain when it is empty)."""
+        valid = super().validate(extra_validators)
+        if self.why.data in DECLINE_NOTE_REQUIRED_FOR and not (self.reason.data or "").strip():
+            self.reason.errors = [
+                *self.reason.errors,
+                "Say why in a few words: 'Other' needs them.",
+            ]
+            return False
+        return valid
+
+    def stored_reason(self) -> str:
+        return with_note(DECLINE_REASONS, self.why.data or "", self.reason.data or "")
+
     decline = SubmitField("Decline the offer")
 
 
@@ -137,7 +160,7 @@ def decline_offer(match_id: int) -> Response | tuple[str, int]:
     try:
         with session.begin():
             declined = decline(
-                session, match_id, attorney_id, form.reason.data or "", signed_in_user()
+                session, match_id, attorney_id, form.stored_reason(), signed_in_user()
             )
             count = len(same_offer(session, declined))
     except LookupError:

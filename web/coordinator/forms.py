@@ -32,7 +32,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from matcher.explain import CASE_TYPE_NAMES
 from matcher.rules import Tier
 from models.csv_formats import DATA_KINDS
-from models.decisions import MAX_NOTE_LENGTH, NOTE_REQUIRED_FOR, REJECTION_REASONS
+from models.decisions import MAX_NOTE_LENGTH
+from models.reasons import REJECTION_NOTE_REQUIRED_FOR, REJECTION_REASONS
 
 from ..validators import no_nul
 
@@ -212,7 +213,7 @@ class OverrideSearchForm(FlaskForm):
 def _note_given(reason: SelectField, note: TextAreaField) -> bool:
     """A reason such as "other" needs a note; says so on the note field. (Not an inline
     validator: the note's Optional() stops its chain when it is empty.)"""
-    if reason.data in NOTE_REQUIRED_FOR and not (note.data or "").strip():
+    if reason.data in REJECTION_NOTE_REQUIRED_FOR and not (note.data or "").strip():
         label = REJECTION_REASONS[reason.data]
         note.errors = [*note.errors, f"Say why in the note: '{label}' needs one."]
         return False

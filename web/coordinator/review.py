@@ -26,7 +26,7 @@ from matcher.result import SCORE_PARTS
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel
 from models.base import utcnow
 from models.capacity import slots_by_attorney
-from models.decisions import REJECTION_REASONS, confirm, proposal_groups, reject
+from models.decisions import confirm, proposal_groups, reject
 from models.entities import (
     Attorney,
     AttorneyExpertise,
@@ -42,6 +42,7 @@ from models.entities import (
 )
 from models.pair_checks import DecisionRefused
 from models.queries import tier_expression
+from models.reasons import REJECTION_REASONS
 
 from ..extensions import get_db, get_session
 from ..pagination import paginate

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from matcher.rules import age_on
-from models.decisions import REJECTION_REASONS
 from models.pair_checks import RULE_LABELS
+from models.reasons import REJECTION_REASONS
 
 from . import bp
 from .explanations import court_label
