@@ -13,6 +13,7 @@ from .capacity import capacity_report
 from .filters import ReportFilters
 from .gap import gap_report
 from .pipeline import pipeline_report
+from .recruitment import recruitment_report
 from .tables import Report
 
 ReportBuilder = Callable[[Session, ReportFilters, date], Report]
@@ -40,6 +41,12 @@ CATALOGUE: dict[str, ReportEntry] = {
             "Capacity against demand",
             "Which languages lack attorneys in which courts, and where are the attorneys full?",
             capacity_report,
+        ),
+        ReportEntry(
+            "recruitment",
+            "Recruitment targets",
+            "Whom should we recruit next, and what would it change?",
+            recruitment_report,
         ),
         ReportEntry(
             "pipeline",

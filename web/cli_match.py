@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from jobs.clock import build_scheduler, describe_schedule, load_schedule, run_clock
 from jobs.matching import RunOutcome, run_match
 from jobs.offers import run_offer_clock
+from jobs.recruitment import compute_targets
 from jobs.runlock import RunInProgress
 from matcher.rules import Tier
 from models.settings import SOLVER_TIME_LIMIT_KEY
@@ -116,3 +117,34 @@ def remind_offers_command() -> None:
     """
     summary = run_offer_clock(get_db())
     click.echo(f"{summary.reminded} offers reminded, {summary.expired} offers expired.")
+
+
+@click.command("recruitment-targets")
+@click.option(
+    "--time-limit",
+    "time_limit_s",
+    type=click.FloatRange(min=1),
+    default=None,
+    help=f"Seconds each solve may take [default: the {SOLVER_TIME_LIMIT_KEY} setting].",
+)
+@with_appcontext
+def recruitment_targets_command(time_limit_s: float | None) -> None:
+    """Which attorneys to recruit: the engine re-solves the latest run with one more attorney
+    of each profile its unmatched children need, and saves the gains for /reports/recruitment.
+
+    The clock does this after each nightly run; exits 1 when no run has succeeded yet.
+    """
+    outcome = compute_targets(get_db(), time_limit_s)
+    if outcome is None:
+        click.echo("No matching run has succeeded yet: run `counselmatch match` first.", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(
+        f"Recruitment targets for run {outcome.run_id}: {len(outcome.targets)} profiles tried "
+        f"in {outcome.seconds:.1f} s."
+    )
+    for target in outcome.targets[:5]:
+        profile, gain = target.candidate.profile, target.what_if.gain
+        click.echo(
+            f"  court {profile.court_id} {profile.language} {profile.case_type.value}: "
+            f"gain {_per_tier(gain)}"
+        )
