@@ -195,6 +195,6 @@ def answer_what_if(session: Session, profiles: Sequence[RecruitProfile]) -> What
         key="what-if",
         title="What these recruits would change",
         numbers=pd.DataFrame(records),
-        child_counts=("matched by the latest run", "with these recruits"),
+        note="The engine's tier counts for the whole program, as the runs page shows them.",
     )
     return WhatIfAnswer(run.id, run.as_of, found, table)
