@@ -1,6 +1,7 @@
 """Server time of every report page (reports.catalogue), its CSV downloads and its charts.
 
     python -m bench.reports [--children 50000 250000] [--runs 3] [--database-url URL] [--sqlite]
+    python -m bench.reports --reuse --database-url URL  (time again, data as last loaded)
 
 For each size, demo data (fixtures.demo, a fifth as many attorneys as children) is imported
 into a fresh database, one real matching run (jobs.matching) proposes pairs and records its
@@ -9,8 +10,9 @@ outcomes) over the last 30 days with a daily report snapshot each day. Then a si
 lead asks for each report of the catalogue through Flask's test client (no network: the time is
 the server's), and for every CSV download and chart the page links to; each is timed as the
 median of `--runs` requests after one warm-up, with the share of it spent in SQL. The database
-is PostgreSQL when --database-url or BENCH_DATABASE_URL names one (an EMPTY database: its public
-schema is dropped), else a fresh SQLite file (always with --sqlite).
+is the one --database-url or BENCH_DATABASE_URL names (emptied first: a PostgreSQL database's
+public schema is dropped, a SQLite file removed), else a fresh temporary SQLite file (always with
+--sqlite).
 Target (DESIGN.md "Targets"): every report under 1 s at 250,000 children on PostgreSQL.
 """
 
@@ -40,6 +42,7 @@ from fixtures.factories import UserFactory, factories_bound
 from jobs.matching import run_match
 from models.db import Database
 from models.entities import MatchStatus, Role
+from models.queries import count_children
 from reports.catalogue import CATALOGUE
 
 LEAD = "bench-lead@example.org"
@@ -190,14 +193,26 @@ def summary(timings: list[Timing]) -> list[str]:
 
 @contextmanager
 def fresh_database(url: str | None, work: str, children: int) -> Iterator[Database]:
-    """An empty database for one size: the PostgreSQL one emptied, or a new SQLite file."""
-    database = Database(url or "sqlite:///" + str(Path(work) / f"reports-{children}.sqlite3"))
-    if url:
+    """An empty database for one size: the one named emptied (a SQLite file removed, a
+    PostgreSQL schema dropped), or a new SQLite file in `work`."""
+    url = url or "sqlite:///" + str(Path(work) / f"reports-{children}.sqlite3")
+    database = Database(url)
+    if database.engine.dialect.name == "sqlite":
+        name = database.engine.url.database
+        if name and name != ":memory:":
+            for leftover in (name, f"{name}-wal", f"{name}-shm"):
+                Path(leftover).unlink(missing_ok=True)
+    else:
         reset_postgres(database)
     try:
         yield database
     finally:
         database.dispose()
+
+
+def loaded_children(database: Database) -> int:
+    with database.session() as session:
+        return count_children(session).total
 
 
 def main() -> None:
@@ -214,10 +229,26 @@ def main() -> None:
     parser.add_argument(
         "--sqlite", action="store_true", help="a fresh SQLite file even if a URL is set"
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the reports on the database at --database-url as an earlier run of this "
+        "bench left it (its last size), without emptying or loading it",
+    )
     args = parser.parse_args()
     url = None if args.sqlite else args.database_url
     print(f"machine: {len(os.sched_getaffinity(0))} cores, {cpu_model()}")
     timings: list[Timing] = []
+    if args.reuse:
+        if not url:
+            parser.error("--reuse needs --database-url (or BENCH_DATABASE_URL)")
+        database = Database(url)
+        children = loaded_children(database)
+        print(f"{children:,} children already loaded; {database.engine.dialect.name}:")
+        timings = bench_reports(database, children, args.runs)
+        database.dispose()
+        print("\n".join(["", *summary(timings)]))
+        return
     with tempfile.TemporaryDirectory(prefix="counselmatch-bench-") as work:
         for children in args.children:
             with fresh_database(url, work, children) as database:
