@@ -5,7 +5,7 @@
 
 For each size, demo data (fixtures.demo, a fifth as many attorneys as children) is imported
 into a fresh database, one real matching run (jobs.matching) proposes pairs and records its
-demand, and bench.history gives the proposals their fates (every status, closed cases with
+demand, and fixtures.history gives the proposals their fates (every status, closed cases with
 outcomes) over the last 30 days with a daily report snapshot each day. Then a signed-in program
 lead asks for each report of the catalogue through Flask's test client (no network: the time is
 the server's), and for every CSV download and chart the page links to; each is timed as the
@@ -35,10 +35,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, event
 
 from bench.common import cpu_model
-from bench.history import build_history
 from bench.nightly_run import load_demo
 from bench.review_queue import reset_postgres, signed_in_client
 from fixtures.factories import UserFactory, factories_bound
+from fixtures.history import build_history
 from jobs.matching import run_match
 from models.db import Database
 from models.entities import MatchStatus, Role

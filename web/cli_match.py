@@ -15,6 +15,7 @@ from jobs.recruitment import compute_targets
 from jobs.runlock import RunInProgress
 from matcher.rules import Tier
 from models.settings import SOLVER_TIME_LIMIT_KEY
+from reports.recruitment import named
 
 from .extensions import get_db
 
@@ -142,9 +143,9 @@ def recruitment_targets_command(time_limit_s: float | None) -> None:
         f"Recruitment targets for run {outcome.run_id}: {len(outcome.targets)} profiles tried "
         f"in {outcome.seconds:.1f} s."
     )
+    with get_db().session() as session:
+        names = named(session)
     for target in outcome.targets[:5]:
-        profile, gain = target.candidate.profile, target.what_if.gain
         click.echo(
-            f"  court {profile.court_id} {profile.language} {profile.case_type.value}: "
-            f"gain {_per_tier(gain)}"
+            f"  {names.profile(target.candidate.profile)}: gain {_per_tier(target.what_if.gain)}"
         )
