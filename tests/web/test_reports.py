@@ -19,10 +19,19 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from fixtures import factories as f
-from jobs.matching import run_match
+from jobs.clock import nightly_match
 from matcher.rules import CaseType
 from models.csv_formats import unprotect_cell
-from models.entities import CaseOutcome, CaseStatus, Child, Match, MatchStatus, Role
+from models.entities import (
+    CaseOutcome,
+    CaseStatus,
+    Child,
+    Match,
+    MatchRun,
+    MatchStatus,
+    Role,
+    RunStatus,
+)
 from models.snapshots import take_daily_snapshot
 from reports.catalogue import CATALOGUE
 from reports.filters import ReportFilters
@@ -194,7 +203,8 @@ def program(db, factories):
     """Children with distinctive identities in every state a report counts, then a real run.
 
     Houston: 6 urgent Spanish children, 6 Mam children nobody speaks for; New York: 5 SIJS
-    children; 6 represented Houston children (offers answered); 5 closed cases.
+    children; 6 represented Houston children (offers answered); 5 closed cases; the nightly job
+    and a daily snapshot on the day before and after it.
     """
     people = iter(IDENTITIES)
 
@@ -228,6 +238,7 @@ def program(db, factories):
         f.MatchFactory(
             child=child(intake_date=TODAY - timedelta(days=90)),
             attorney=veteran,
+            run=None,  # placed by hand, before the run
             status=MatchStatus.ACCEPTED,
             created_at=at(85 - n),
             offered_at=at(84 - n),
@@ -237,6 +248,7 @@ def program(db, factories):
         f.MatchFactory(
             child=child(intake_date=TODAY - timedelta(days=300), case_status=CaseStatus.CLOSED),
             attorney=veteran,
+            run=None,
             status=MatchStatus.CLOSED,
             created_at=at(290),
             offered_at=at(289),
@@ -246,7 +258,9 @@ def program(db, factories):
         )
     take_daily_snapshot(factories, TODAY - timedelta(days=1))
     factories.commit()
-    run_match(db, as_of=TODAY, trigger="command")
+    # the nightly job: the run, then whatever reports compute from it
+    nightly_match(db, "UTC")
+    assert factories.scalars(select(MatchRun.status)).all() == [RunStatus.SUCCEEDED]
     take_daily_snapshot(factories, TODAY)
     factories.commit()
     return factories
