@@ -12,8 +12,10 @@ from .attorneys import attorneys_report
 from .capacity import capacity_report
 from .filters import ReportFilters
 from .gap import gap_report
+from .outcomes import outcomes_report
 from .pipeline import pipeline_report
 from .tables import Report
+from .trends import trends_report
 
 ReportBuilder = Callable[[Session, ReportFilters, date], Report]
 
@@ -52,6 +54,18 @@ CATALOGUE: dict[str, ReportEntry] = {
             "Attorneys",
             "How full are our volunteers, who is idle, and how fast do they answer offers?",
             attorneys_report,
+        ),
+        ReportEntry(
+            "outcomes",
+            "Outcomes",
+            "What happened to the cases we placed?",
+            outcomes_report,
+        ),
+        ReportEntry(
+            "trends",
+            "Trends",
+            "Is the gap closing?",
+            trends_report,
         ),
     )
 }
