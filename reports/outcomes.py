@@ -147,7 +147,9 @@ def _by_outcome(closed: pd.DataFrame, order: list[CaseOutcome | None]) -> Report
         numbers=numbers,
         child_counts=(CLOSED,),
         stats=((SHARE, CLOSED),),
-        chart=ChartSpec(label="outcome", values=(CLOSED,), title="Closed cases by outcome"),
+        chart=ChartSpec(
+            label="outcome", values=(CLOSED,), title="Closed cases by outcome", unit=CLOSED
+        ),
         note="Share: of all closed cases in the table.",
     )
 
