@@ -29,6 +29,7 @@ run: install $(INSTANCE)/secret_key $(INSTANCE)/demo_password
 	$(DEV_ENV) $(BIN)/counselmatch init-db
 	$(DEV_ENV) $(BIN)/counselmatch seed-demo --if-empty --password "$$(cat $(INSTANCE)/demo_password)"
 	$(DEV_ENV) $(BIN)/counselmatch match
+	$(DEV_ENV) $(BIN)/counselmatch recruitment-targets
 	@echo
 	@echo "Counsel Match is at http://127.0.0.1:5000 - demo sign-ins (password: $$(cat $(INSTANCE)/demo_password)):"
 	@echo "  coordinator@demo.test  attorney@demo.test  lead@demo.test  admin@demo.test"

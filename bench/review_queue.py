@@ -56,16 +56,18 @@ def make_proposals(database: Database, proposals: int, seed: int) -> int:
     return min(len(proposed), proposals)
 
 
-def signed_in_client(database: Database) -> FlaskClient:
+def signed_in_client(database: Database, email: str = COORDINATOR) -> FlaskClient:
+    """A test client of the app on `database`, signed in as the user `email` (through the sign-in
+    form, CSRF and all), whose password is the factories' FACTORY_PASSWORD."""
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": database.url})
     client = app.test_client()
     token = CSRF.search(client.get("/login").get_data(as_text=True))
     assert token is not None
     response = client.post(
         "/login",
-        data={"email": COORDINATOR, "password": FACTORY_PASSWORD, "csrf_token": token.group(1)},
+        data={"email": email, "password": FACTORY_PASSWORD, "csrf_token": token.group(1)},
     )
-    assert response.status_code == 302, "the bench coordinator could not sign in"
+    assert response.status_code == 302, f"{email} could not sign in"
     return client
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -13,7 +14,11 @@ RUNS = [
     ["bench.nightly_run", "--children", "5000", "--attorneys", "1000"],
     ["bench.nightly_run", "--children", "50000", "--attorneys", "10000"],
     ["bench.review_queue", "--proposals", "5000"],
+    ["bench.reports", "--children", "50000", "250000", "--sqlite"],
 ]
+# The targets at 250,000 children are PostgreSQL's: those runs when BENCH_DATABASE_URL names one.
+if os.environ.get("BENCH_DATABASE_URL"):
+    RUNS.append(["bench.reports", "--children", "50000", "250000"])
 
 
 def main() -> None:

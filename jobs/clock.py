@@ -32,6 +32,7 @@ from .digest import coordinator_digest
 from .mailer import MailSettings, send_mail_job
 from .matching import run_match
 from .offers import run_offer_clock
+from .recruitment import compute_targets
 from .runlock import DEFAULT_STALE_AFTER_S, RunInProgress
 
 log = logging.getLogger("counselmatch.clock")
@@ -86,7 +87,8 @@ def load_schedule(database: Database) -> Schedule:
 def nightly_match(
     database: Database, timezone: str, lock_stale_s: float = DEFAULT_STALE_AFTER_S
 ) -> None:
-    """The nightly job: one run as of today in the organisation's zone."""
+    """The nightly job: one run as of today in the organisation's zone, then the recruitment
+    targets of that run."""
     as_of = datetime.now(ZoneInfo(timezone)).date()
     try:
         outcome = run_match(database, as_of=as_of, trigger="schedule", lock_stale_s=lock_stale_s)
@@ -97,6 +99,10 @@ def nightly_match(
         log.exception("nightly match failed (recorded on the run)")
         return
     log.info("nightly match done run_id=%s", outcome.run_id)
+    try:
+        compute_targets(database)
+    except Exception:
+        log.exception("recruitment targets failed; the run's proposals stand")
 
 
 def report_snapshot(database: Database, timezone: str) -> None:

@@ -182,7 +182,9 @@ def _preferences(inst: Instance, attorney_of: IndexArray, round_number: int) -> 
     prefer: dict[int, int] = {}
     for members in inst.groups:
         where, held = np.unique(attorney_of[members], return_counts=True)
-        order = np.lexsort((where, -np.where(where >= 0, inst.free_slots[where], 0), -held))
+        # -1 (unplaced) has no free slots; it must not index them (no attorney at all: empty)
+        slots = inst.free_slots[np.maximum(where, 0)] if len(inst.attorneys) else 0 * where
+        order = np.lexsort((where, -np.where(where >= 0, slots, 0), -held))
         choice = int(where[order[round_number % len(where) if len(where) > 1 else 0]])
         prefer.update(dict.fromkeys(members.tolist(), choice))
     return prefer

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from matcher.rules import T1_WITHIN_DAYS, T2_WITHIN_DAYS, T3_WITHIN_DAYS, Tier
 
@@ -70,6 +74,29 @@ class ChildCounts:
 def sum_of(expression: ColumnElement[int]) -> ColumnElement[int]:
     """SUM as an integer, 0 over no rows (PostgreSQL would return NUMERIC: a Decimal)."""
     return cast(func.coalesce(func.sum(expression), 0), Integer)
+
+
+class days_after(FunctionElement[int]):  # noqa: N801  (an SQL function, named as one)
+    """`days_after(day, moment)`: whole days from the date `day` to the UTC day of the timestamp
+    `moment` (negative when it came first), in SQL, so that reports count days without reading
+    every timestamp. SQL has no portable way to say it: see the compilations below."""
+
+    type = Integer()
+    name = "days_after"
+    inherit_cache = True
+
+
+@compiles(days_after, "postgresql")
+def _days_after_postgresql(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
+    day, moment = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(CAST(({moment}) AT TIME ZONE 'UTC' AS DATE) - {day})"
+
+
+@compiles(days_after, "sqlite")
+def _days_after_sqlite(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
+    # Timestamps are stored as UTC text (models.base.UTCDateTime): date() reads their day.
+    day, moment = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(julianday(date({moment})) - julianday({day}) AS INTEGER)"
 
 
 def count_children(session: Session) -> ChildCounts:

@@ -23,7 +23,7 @@ from models.entities import (
 )
 
 from .filters import ReportFilters
-from .tables import ChartSpec, Figure, Rate, Report, ReportTable
+from .tables import ChartSpec, Figure, Rate, Report, ReportTable, rows_frame
 
 NO_FIRM = "(no firm)"
 ANSWERED = (MatchStatus.ACCEPTED, MatchStatus.CLOSED, MatchStatus.DECLINED)
@@ -91,9 +91,8 @@ def _load(session: Session, filters: ReportFilters, as_of: date) -> pd.DataFrame
     """One row per attorney: firm, capacity, active cases, offers awaiting, free slots, idle."""
     slots = slots_select().add_columns(Attorney.firm, available(as_of).label("available"))
     rows = session.execute(slots.where(*_attorney_conditions(filters))).all()
-    frame = pd.DataFrame(
-        rows,
-        columns=["id", "capacity", "imported", "accepted", "pending", "free", "firm", "available"],
+    frame = rows_frame(
+        rows, ["id", "capacity", "imported", "accepted", "pending", "free", "firm", "available"]
     )
     frame["firm"] = frame["firm"].map(lambda firm: firm.strip() or NO_FIRM)
     frame["active"] = frame["imported"] + frame["accepted"]
@@ -113,9 +112,7 @@ def _offers(session: Session, filters: ReportFilters) -> pd.DataFrame:
             *_attorney_conditions(filters),
         )
     )
-    frame = pd.DataFrame(
-        session.execute(statement).all(), columns=["firm", "status", "offered", "answered"]
-    )
+    frame = rows_frame(session.execute(statement), ["firm", "status", "offered", "answered"])
     frame["firm"] = frame["firm"].map(lambda firm: firm.strip() or NO_FIRM)
     frame["is_answered"] = frame["status"].isin(ANSWERED)
     frame["accepted"] = frame["status"].isin((MatchStatus.ACCEPTED, MatchStatus.CLOSED))

@@ -8,15 +8,15 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.rules import Tier
 from models.demand import latest_demand
-from models.entities import Court, Language, MatchRun
+from models.entities import MatchRun
 from models.reasons import reason_label
 
 from .filters import ReportFilters
+from .names import courts_by_id, language_names
 from .tables import ChartSpec, Figure, Report, ReportTable, is_small
 
 TIERS = tuple(tier.name for tier in Tier)
@@ -65,19 +65,14 @@ def _groups(session: Session, rows: list[dict[str, Any]], filters: ReportFilters
     """The snapshot's groups under the filters, with court and language names: one row per
     court and language (per court, language and case type under a case-type filter)."""
     wanted_type = filters.case_type.value if filters.case_type is not None else None
-    courts = {
-        court_id: (code, city, state)
-        for court_id, code, city, state in session.execute(
-            select(Court.id, Court.code, Court.city, Court.state)
-        )
-    }
-    languages = {code: name for code, name in session.execute(select(Language.code, Language.name))}
+    courts = courts_by_id(session)
+    languages = language_names(session)
     records = []
     for row in rows:
         court = courts.get(row["court_id"])
         if row["case_type"] != wanted_type or court is None:
             continue
-        code, city, state = court
+        code, state = court.code, court.state
         if filters.court not in (None, code) or filters.state not in (None, state):
             continue
         if filters.language not in (None, row["language"]):
@@ -86,7 +81,7 @@ def _groups(session: Session, rows: list[dict[str, Any]], filters: ReportFilters
         language = languages.get(row["language"], row["language"])
         records.append(
             {
-                "court and language": f"{city} ({code}), {language}",
+                "court and language": f"{court.label}, {language}",
                 "court": code,
                 "language": language,
                 **{tier: int(per_tier.get(tier, 0)) for tier in TIERS},

@@ -14,6 +14,7 @@ from .filters import ReportFilters
 from .gap import gap_report
 from .outcomes import outcomes_report
 from .pipeline import pipeline_report
+from .recruitment import recruitment_report
 from .tables import Report
 from .trends import trends_report
 
@@ -44,6 +45,12 @@ CATALOGUE: dict[str, ReportEntry] = {
             capacity_report,
         ),
         ReportEntry(
+            "recruitment",
+            "Recruitment targets",
+            "Whom should we recruit next, and what would it change?",
+            recruitment_report,
+        ),
+        ReportEntry(
             "pipeline",
             "Pipeline",
             "How fast do children get from intake to a lawyer, and what becomes of the offers?",
@@ -64,7 +71,7 @@ CATALOGUE: dict[str, ReportEntry] = {
         ReportEntry(
             "trends",
             "Trends",
-            "Is the gap closing?",
+            "Is the gap closing, overall and court by court?",
             trends_report,
         ),
     )

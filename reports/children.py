@@ -16,10 +16,11 @@ from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from matcher.rules import Tier
-from models.entities import CaseStatus, Child, Court, Language, Match, MatchStatus
-from models.queries import tier_expression
+from models.entities import CaseStatus, Child, Court, Language
+from models.queries import has_accepted_match, tier_expression
 
 from .filters import ReportFilters
+from .tables import rows_frame
 
 # (first age, last age, label), youngest first; DESIGN.md's bands, then anyone 18 or older.
 AGE_BANDS = ((0, 5, "0–5"), (6, 12, "6–12"), (13, 15, "13–15"), (16, 17, "16–17"))
@@ -63,13 +64,10 @@ def age_band_expression(as_of: date) -> ColumnElement[str]:
 def open_children_counts(session: Session, as_of: date, filters: ReportFilters) -> pd.DataFrame:
     """Children needing counsel (an open case), counted per combination of DIMENSIONS, tiers
     and ages on `as_of`; column `children` holds the count."""
-    accepted = (
-        select(Match.child_id.label("child_id"))
-        .where(Match.status == MatchStatus.ACCEPTED)
-        .distinct()
-        .subquery()
-    )
-    represented = accepted.c.child_id.is_not(None)
+    # A correlated EXISTS (an index search per child), not an outer join to the accepted
+    # children: SQLite scans a joined subquery once per child when it also groups, which took
+    # 25 s at 50,000 children.
+    represented = has_accepted_match()
     columns: tuple[Any, ...] = (
         Court.code,
         Court.name,
@@ -88,12 +86,10 @@ def open_children_counts(session: Session, as_of: date, filters: ReportFilters) 
         select(*labelled, func.count().label("children"))
         .join(Court, Court.id == Child.court_id)
         .join(Language, Language.id == Child.primary_language_id)
-        .outerjoin(accepted, accepted.c.child_id == Child.id)
         .where(Child.case_status == CaseStatus.OPEN, *filters.child_conditions())
         .group_by(*columns)
     )
-    rows = session.execute(statement).all()
-    frame = pd.DataFrame(rows, columns=[*DIMENSIONS, "children"])
+    frame = rows_frame(session.execute(statement), [*DIMENSIONS, "children"])
     frame["represented"] = frame["represented"].astype(bool)
     frame["detained"] = frame["detained"].astype(bool)
     frame["tier"] = frame["tier"].astype(int)

@@ -16,7 +16,7 @@ from models.offers import OUTCOME_LABELS
 
 from .filters import ReportFilters
 from .reference import STAY_SOURCE
-from .tables import ChartSpec, Figure, Report, ReportTable, is_small
+from .tables import ChartSpec, Figure, Report, ReportTable, is_small, rows_frame
 
 CLOSED = "closed cases"
 SHARE = "share"
@@ -103,9 +103,9 @@ def _closed_cases(session: Session, filters: ReportFilters) -> pd.DataFrame:
         )
         .group_by(*dimensions)
     )
-    frame = pd.DataFrame(
-        session.execute(statement).all(),
-        columns=["court", "court_name", "state", "case_type", "outcome", "cases"],
+    frame = rows_frame(
+        session.execute(statement),
+        ["court", "court_name", "state", "case_type", "outcome", "cases"],
     )
     frame["case_type"] = frame["case_type"].map(lambda v: getattr(v, "value", v))
     frame["outcome"] = frame["outcome"].map(lambda v: None if v is None else CaseOutcome(v))

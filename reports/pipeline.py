@@ -5,16 +5,22 @@ proposals and offers (confirmation, rejection, decline and expiry rates, rejecti
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, select
+from numpy.typing import NDArray
+from sqlalchemy import Select, String, case, extract, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from models.entities import Child, Court, Language, Match, MatchStatus
+from models.queries import days_after
 from models.reasons import DECLINE_REASONS, REJECTION_REASONS, coded_label
 
 from .filters import ReportFilters
-from .tables import ChartSpec, Figure, Report, ReportTable, is_small
+from .tables import ChartSpec, Figure, Report, ReportTable, is_small, rows_frame
+
+Statement = TypeVar("Statement", bound="Select[*tuple[Any, ...]]")
 
 TAKEN_IN = "children taken in"
 # (stage, the column of the child's first time there, its heading)
@@ -50,13 +56,14 @@ DEFINITIONS = (
 
 
 def pipeline_report(session: Session, filters: ReportFilters, as_of: date) -> Report:
-    children = _children_firsts(session, filters)
+    taken_in = _taken_in(session, filters)
+    days = _days_to_stages(session, filters)
     matches = _match_fates(session, filters)
-    if children.empty:
+    if taken_in.empty:
         return Report(tables=(), notes=DEFINITIONS, empty_message=_nothing(filters))
     return Report(
         tables=(
-            _by_month(children),
+            _by_month(taken_in, days),
             _fates("proposals", "What became of the runs' proposals", matches, "proposal"),
             _fates("offers", "What became of the offers", matches, "offer"),
             _reasons(
@@ -70,7 +77,7 @@ def pipeline_report(session: Session, filters: ReportFilters, as_of: date) -> Re
                 "decline-reasons", "Why attorneys declined offers", matches, "decline", "offers"
             ),
         ),
-        figures=_figures(children, matches),
+        figures=_figures(days, matches),
         notes=DEFINITIONS,
     )
 
@@ -79,47 +86,81 @@ def _nothing(filters: ReportFilters) -> str:
     return "No child was taken in " + ("under these filters." if filters.any else "yet.")
 
 
-def _children_firsts(session: Session, filters: ReportFilters) -> pd.DataFrame:
-    """One row per child taken in: intake date and the first time at each stage (or None)."""
-    accepted_at = case((Match.status.in_(ACCEPTED_STATUSES), Match.answered_at))
-    statement = (
-        select(
-            Child.intake_date,
-            func.min(Match.created_at),
-            func.min(Match.offered_at),
-            func.min(accepted_at),
-        )
-        .join(Court, Court.id == Child.court_id)
+def _month(frame: pd.DataFrame) -> pd.Series:
+    """The intake month ("2026-09") of rows with integer `year` and `month` columns."""
+    return frame["year"].astype(int).map("{:04d}".format) + frame["month"].astype(int).map(
+        "-{:02d}".format
+    )
+
+
+def _children_of_filters(statement: Statement, filters: ReportFilters) -> Statement:
+    """`statement` on children, joined to their court and language, narrowed by the filters."""
+    return (
+        statement.join(Court, Court.id == Child.court_id)
         .join(Language, Language.id == Child.primary_language_id)
-        .outerjoin(Match, Match.child_id == Child.id)
         .where(*filters.child_conditions())
-        .group_by(Child.id, Child.intake_date)
     )
-    frame = pd.DataFrame(
-        session.execute(statement).all(),
-        columns=["intake", *(column for _stage, column, _heading in STAGES)],
+
+
+def _taken_in(session: Session, filters: ReportFilters) -> pd.DataFrame:
+    """Children taken in, per intake month (column `children`)."""
+    year, month = extract("year", Child.intake_date), extract("month", Child.intake_date)
+    statement = _children_of_filters(select(year, month, func.count()), filters)
+    frame = rows_frame(
+        session.execute(statement.group_by(year, month)), ["year", "month", "children"]
     )
-    frame["intake"] = pd.to_datetime(frame["intake"])
-    for _stage, column, _heading in STAGES:
-        when = pd.to_datetime(frame[column], utc=True).dt.tz_localize(None)
-        frame[column] = (when.dt.normalize() - frame["intake"]).dt.days.clip(lower=0)
-    frame["month"] = frame["intake"].dt.strftime("%Y-%m")
-    return frame
+    return frame.assign(month=_month(frame))[["month", "children"]]
+
+
+def _days_to_stages(session: Session, filters: ReportFilters) -> pd.DataFrame:
+    """How many children got to each stage how many whole days after intake, per intake month
+    (columns stage, month, days, children): counted in SQL, so that the rows read are a few
+    thousand whatever the number of children. A first time before intake counts as 0 days."""
+    accepted_at = case((Match.status.in_(ACCEPTED_STATUSES), Match.answered_at))
+    firsts = _children_of_filters(
+        select(
+            Child.intake_date.label("intake"),
+            func.min(Match.created_at).label("proposed"),
+            func.min(Match.offered_at).label("offered"),
+            func.min(accepted_at).label("accepted"),
+        ).join(Match, Match.child_id == Child.id),
+        filters,
+    ).group_by(Child.id, Child.intake_date)
+    first_times = firsts.cte("first_times")
+    year, month = extract("year", first_times.c.intake), extract("month", first_times.c.intake)
+    counts = []
+    for stage, _column, _heading in STAGES:
+        first = first_times.c[stage]
+        days = days_after(first_times.c.intake, first)
+        counts.append(
+            select(literal(stage, String), year, month, days, func.count())
+            .where(first.is_not(None))
+            .group_by(year, month, days)
+        )
+    frame = rows_frame(
+        session.execute(union_all(*counts)), ["stage", "year", "month", "days", "children"]
+    )
+    frame["days"] = frame["days"].astype(int).clip(lower=0)
+    return frame.assign(month=_month(frame))[["stage", "month", "days", "children"]]
+
+
+def _each_child(days: pd.DataFrame) -> NDArray[np.int64]:
+    """The days of each child counted in `days` (a day repeated as many times as children)."""
+    return np.repeat(days["days"].to_numpy(np.int64), days["children"].to_numpy(np.int64))
 
 
 def _match_fates(session: Session, filters: ReportFilters) -> pd.DataFrame:
-    """Every match of the filtered children: whether a run proposed it, its status, whether it
-    was offered, and its reason (kept only as a rejection's or decline's coded label, never the
-    words added to it)."""
-    statement = (
-        select(Match.run_id.is_not(None), Match.status, Match.offered_at.is_not(None), Match.reason)
-        .join(Child, Child.id == Match.child_id)
-        .join(Court, Court.id == Child.court_id)
-        .join(Language, Language.id == Child.primary_language_id)
-        .where(*filters.child_conditions())
+    """The matches of the filtered children, counted (column `n`) by whether a run proposed
+    them, their status, whether they were offered and their reason (kept only as a rejection's
+    or decline's coded label, never the words added to it)."""
+    by_run, offered = Match.run_id.is_not(None), Match.offered_at.is_not(None)
+    keys = (by_run, Match.status, offered, Match.reason)
+    statement = _children_of_filters(
+        select(*keys, func.count()).join(Child, Child.id == Match.child_id), filters
     )
-    rows = session.execute(statement).all()
-    frame = pd.DataFrame(rows, columns=["by_run", "status", "offered", "reason"])
+    frame = rows_frame(
+        session.execute(statement.group_by(*keys)), ["by_run", "status", "offered", "reason", "n"]
+    )
     frame["proposal"] = [
         _proposal_fate(status, offered) if by_run else None
         for by_run, status, offered in zip(
@@ -165,20 +206,22 @@ def _offer_fate(status: MatchStatus) -> str:
     }.get(status, "withdrawn or reset")
 
 
-def _days(values: pd.Series, quantile: float) -> int | None:
+def _days(values: NDArray[np.int64], quantile: float) -> int | None:
     """The quantile of whole days (one of the values: no interpolation), None for none."""
-    known = values.dropna()
-    return int(known.quantile(quantile, interpolation="nearest")) if len(known) else None
+    return int(np.quantile(values, quantile, method="nearest")) if len(values) else None
 
 
-def _by_month(children: pd.DataFrame) -> ReportTable:
+def _by_month(taken_in: pd.DataFrame, days: pd.DataFrame) -> ReportTable:
+    each_child = {key: _each_child(group) for key, group in days.groupby(["stage", "month"])}
+    nobody = np.array([], dtype=np.int64)
     rows = []
-    for month, group in children.groupby("month", sort=True):
-        row: dict[str, object] = {"intake month": month, TAKEN_IN: len(group)}
-        for stage, column, heading in STAGES:
-            row[stage] = int(group[column].notna().sum())
-            row[f"median days to {heading}"] = _days(group[column], 0.5)
-            row[f"90th percentile days to {heading}"] = _days(group[column], 0.9)
+    for month, children in taken_in.groupby("month", sort=True)["children"].sum().items():
+        row: dict[str, object] = {"intake month": month, TAKEN_IN: int(children)}
+        for stage, _column, heading in STAGES:
+            got_there = each_child.get((stage, month), nobody)
+            row[stage] = len(got_there)
+            row[f"median days to {heading}"] = _days(got_there, 0.5)
+            row[f"90th percentile days to {heading}"] = _days(got_there, 0.9)
         rows.append(row)
     numbers = pd.DataFrame(rows)
     stats = tuple(
@@ -205,7 +248,7 @@ def _by_month(children: pd.DataFrame) -> ReportTable:
 
 def _fates(key: str, title: str, matches: pd.DataFrame, column: str) -> ReportTable:
     order = PROPOSAL_FATES if column == "proposal" else OFFER_FATES
-    counts = matches[column].value_counts()
+    counts = matches.groupby(column)["n"].sum()
     total = int(counts.sum())
     numbers = pd.DataFrame(
         [
@@ -229,7 +272,7 @@ def _fates(key: str, title: str, matches: pd.DataFrame, column: str) -> ReportTa
 
 
 def _reasons(key: str, title: str, matches: pd.DataFrame, column: str, unit: str) -> ReportTable:
-    counts = matches[column].value_counts()
+    counts = matches.groupby(column)["n"].sum()
     total = int(counts.sum())
     count = f"{column}s"
     numbers = pd.DataFrame(
@@ -252,22 +295,23 @@ def _reasons(key: str, title: str, matches: pd.DataFrame, column: str, unit: str
     )
 
 
-def _figures(children: pd.DataFrame, matches: pd.DataFrame) -> tuple[Figure, ...]:
+def _figures(days: pd.DataFrame, matches: pd.DataFrame) -> tuple[Figure, ...]:
     def share(fate: str, column: str) -> str:
-        decided = matches[column].dropna()
-        n = int((decided == fate).sum())
-        if not len(decided) or is_small(n) or is_small(len(decided)):
-            return "hidden" if len(decided) else "none yet"
-        return f"{100 * n / len(decided):.1f}%"
+        decided = matches[matches[column].notna()]
+        total = int(decided["n"].sum())
+        n = int(decided.loc[decided[column] == fate, "n"].sum())
+        if not total or is_small(n) or is_small(total):
+            return "hidden" if total else "none yet"
+        return f"{100 * n / total:.1f}%"
 
-    def median(column: str) -> str:
-        known = children[column].dropna()
+    def median(stage: str) -> str:
+        known = _each_child(days[days["stage"] == stage])
         if is_small(len(known)) or not len(known):
             return "hidden" if len(known) else "none yet"
         return f"{_days(known, 0.5)} days"
 
     return (
-        Figure("median days from intake to an accepted case", median("first_acceptance")),
+        Figure("median days from intake to an accepted case", median("accepted")),
         Figure("proposals confirmed", share("confirmed", "proposal")),
         Figure("offers accepted", share("accepted", "offer")),
         Figure("offers expired unanswered", share("expired", "offer")),

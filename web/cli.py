@@ -15,7 +15,12 @@ from models.settings import PUBLIC_BASE_URL_KEY, set_public_base_url
 from .app import create_app
 from .cli_data import export_command, import_command
 from .cli_demo import seed_demo
-from .cli_match import match_command, remind_offers_command, scheduler_command
+from .cli_match import (
+    match_command,
+    recruitment_targets_command,
+    remind_offers_command,
+    scheduler_command,
+)
 from .cli_users import create_user
 from .extensions import get_db
 
@@ -70,5 +75,6 @@ cli.add_command(seed_demo)
 cli.add_command(import_command)
 cli.add_command(export_command)
 cli.add_command(match_command)
+cli.add_command(recruitment_targets_command)
 cli.add_command(scheduler_command)
 cli.add_command(remind_offers_command)

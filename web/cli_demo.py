@@ -12,8 +12,11 @@ from sqlalchemy import case, func, inspect, select
 from sqlalchemy.orm import Session
 
 from fixtures.demo import DEMO_ATTORNEY_EXTERNAL_ID, csv_text, generate
+from fixtures.history import build_history
+from jobs.matching import run_match
 from models import audit
 from models.csv_formats import DATA_KINDS, CsvKind
+from models.db import Database
 from models.entities import Attorney, Child, Court, Role, User
 from models.imports import ImportFailed, import_csv
 
@@ -49,6 +52,13 @@ ACTOR = "cli"
     help="Load the data only when no child is recorded yet; the demo accounts are made (or "
     "their password set) either way.",
 )
+@click.option(
+    "--history/--no-history",
+    default=True,
+    show_default=True,
+    help="After loading, run the matcher once and give its proposals 30 days of history "
+    "(decisions, answers, closed cases, daily snapshots), so every report has data.",
+)
 @with_appcontext
 def seed_demo(
     children: int,
@@ -57,6 +67,7 @@ def seed_demo(
     as_of: datetime | None,
     password: str | None,
     if_empty: bool,
+    history: bool,
 ) -> None:
     """Load generated children, attorneys and conflicts, and make one demo account per role."""
     if current_app.config["ENV_NAME"] == "production":
@@ -107,10 +118,25 @@ def seed_demo(
             users=[user.email for user in users],
         )
         lines = [_describe(session, user) for user in users]
+    if loaded and history and loaded.get(CsvKind.CHILDREN):
+        click.echo(_history(database, day, seed))
     shown = secret if password is None else "as given with --password"
     click.echo(f"Demo sign-ins (password: {shown}):")
     for line in lines:
         click.echo(f"  {line}")
+
+
+def _history(database: Database, day: date, seed: int) -> str:
+    """One run, then a history for its proposals (fixtures.history)."""
+    outcome = run_match(database, as_of=day, trigger="demo")
+    summary = build_history(database, as_of=day, seed=seed)
+    counts = ", ".join(
+        f"{n:,} {status.value}" for status, n in summary.matches_by_status.items() if n
+    )
+    return (
+        f"Demo history: run {outcome.run_id}'s proposals became {counts}; "
+        f"{summary.snapshots} daily snapshots."
+    )
 
 
 def _load(

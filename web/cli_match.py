@@ -11,9 +11,11 @@ from flask.cli import with_appcontext
 from jobs.clock import build_scheduler, describe_schedule, load_schedule, run_clock
 from jobs.matching import RunOutcome, run_match
 from jobs.offers import run_offer_clock
+from jobs.recruitment import compute_targets
 from jobs.runlock import RunInProgress
 from matcher.rules import Tier
 from models.settings import SOLVER_TIME_LIMIT_KEY
+from reports.recruitment import named
 
 from .extensions import get_db
 
@@ -116,3 +118,34 @@ def remind_offers_command() -> None:
     """
     summary = run_offer_clock(get_db())
     click.echo(f"{summary.reminded} offers reminded, {summary.expired} offers expired.")
+
+
+@click.command("recruitment-targets")
+@click.option(
+    "--time-limit",
+    "time_limit_s",
+    type=click.FloatRange(min=1),
+    default=None,
+    help=f"Seconds each solve may take [default: the {SOLVER_TIME_LIMIT_KEY} setting].",
+)
+@with_appcontext
+def recruitment_targets_command(time_limit_s: float | None) -> None:
+    """Which attorneys to recruit: the engine re-solves the latest run with one more attorney
+    of each profile its unmatched children need, and saves the gains for /reports/recruitment.
+
+    The clock does this after each nightly run; exits 1 when no run has succeeded yet.
+    """
+    outcome = compute_targets(get_db(), time_limit_s)
+    if outcome is None:
+        click.echo("No matching run has succeeded yet: run `counselmatch match` first.", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(
+        f"Recruitment targets for run {outcome.run_id}: {len(outcome.targets)} profiles tried "
+        f"in {outcome.seconds:.1f} s."
+    )
+    with get_db().session() as session:
+        names = named(session)
+    for target in outcome.targets[:5]:
+        click.echo(
+            f"  {names.profile(target.candidate.profile)}: gain {_per_tier(target.what_if.gain)}"
+        )

@@ -117,3 +117,10 @@ def test_time_limit_leaves_the_group_unplaced_and_says_so() -> None:
     assert result.status is SolveStatus.FEASIBLE
     assert reasons(result) == {1: UnmatchedReason.NOT_PLACED, 2: UnmatchedReason.NOT_PLACED}
     assert "the run stopped before placing the group" in result.unmatched[0].detail
+
+
+def test_siblings_with_no_attorney_at_all_are_left_unmatched_together():
+    kids = [child(1, sibling_group=7), child(2, sibling_group=7), child(3)]
+    result = solved(problem(kids, []))
+    assert result.proposals == ()
+    assert {u.child_id for u in result.unmatched} == {1, 2, 3}

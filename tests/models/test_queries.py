@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from fixtures import factories as f
 from matcher.rules import Tier, tier_for
 from models import queries
-from models.entities import CaseStatus, Child, MatchStatus, Role
+from models.entities import CaseStatus, Child, Match, MatchStatus, Role
 from tests.conftest import days as days_after_today
 from tests.models.records import attorney, child, count_statements, match
 
@@ -135,3 +136,30 @@ def test_each_count_is_one_statement_however_many_rows(factories):
         with count_statements(factories) as statements:
             call()
         assert len(statements) == 1, statements
+
+
+# --- days between a date and a timestamp -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2026, 3, 10, 0, 0, tzinfo=UTC), 0),
+        (datetime(2026, 3, 10, 23, 59, 59, tzinfo=UTC), 0),
+        (datetime(2026, 3, 11, 0, 0, 1, tzinfo=UTC), 1),
+        # 20:00 in New York on the 10th is already the 11th in UTC: the UTC day counts.
+        (datetime(2026, 3, 10, 20, 0, tzinfo=ZoneInfo("America/New_York")), 1),
+        (datetime(2026, 3, 9, 12, 0, tzinfo=UTC), -1),
+        (datetime(2027, 3, 10, 9, 0, tzinfo=UTC), 365),
+    ],
+)
+def test_days_after_counts_whole_days_to_the_utc_day_of_a_timestamp(factories, moment, expected):
+    taken_in = f.ChildFactory(intake_date=AS_OF)
+    f.MatchFactory(child=taken_in, created_at=moment)
+    factories.flush()
+    found = factories.scalar(
+        select(queries.days_after(Child.intake_date, Match.created_at)).join(
+            Match, Match.child_id == Child.id
+        )
+    )
+    assert found == expected

@@ -133,3 +133,25 @@ def test_filters_narrow_the_children_and_their_matches(history):
 def test_an_empty_program_says_so(session):
     report = pipeline_report(session, ReportFilters(), TODAY)
     assert report.empty_message == "No child was taken in yet."
+
+
+def test_days_count_by_the_utc_day_and_never_below_zero(factories):
+    """A proposal before intake (a record entered late) counts as 0 days; one at 23:59 UTC
+    counts on its day, one a minute after midnight on the next."""
+    lawyer = f.AttorneyFactory(capacity=9)
+    moments = [
+        datetime(2026, 9, 8, 12, 0, tzinfo=UTC),
+        datetime(2026, 9, 10, 23, 59, tzinfo=UTC),
+        datetime(2026, 9, 11, 0, 1, tzinfo=UTC),
+        datetime(2026, 9, 11, 23, 0, tzinfo=UTC),
+        datetime(2026, 9, 13, 8, 0, tzinfo=UTC),
+    ]
+    for moment in moments:
+        child = f.ChildFactory(intake_date=SEPTEMBER)
+        f.MatchFactory(child=child, attorney=lawyer, created_at=moment)
+    factories.commit()
+    september = pipeline_report(factories, ReportFilters(), TODAY).table("by-month").numbers
+    row = september.set_index("intake month").loc["2026-09"]
+    assert row["proposed"] == 5
+    assert row["median days to first proposal"] == 1  # of 0, 0, 1, 1, 3
+    assert row["90th percentile days to first proposal"] == 3

@@ -247,7 +247,7 @@ def test_a_lead_reads_the_page_its_csv_and_chart(snapshots, client):
     assert AuthActions(client).login(lead.email).status_code == 302
     page = client.get("/reports/trends")
     assert page.status_code == 200
-    assert "Is the gap closing?" in page.get_data(as_text=True)
+    assert "Is the gap closing, overall and court by court?" in page.get_data(as_text=True)
     expected = trends_report(snapshots, ReportFilters(), TODAY).table("overall").csv()
     download = client.get("/reports/trends/overall.csv")
     assert download.status_code == 200

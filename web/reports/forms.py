@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +23,21 @@ EARLIEST_YEAR = 2000
 YEARS_AHEAD = 10
 
 
-def _sane_date(_form: FilterForm, field: DateField) -> None:
+class DayField(DateField):
+    """A YYYY-MM-DD day. A NUL in it is refused by name, as web.validators.no_nul does for
+    text, and left out of the input the page gives back (DateField would echo it)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if any("\x00" in value for value in valuelist):
+            self.data = None
+            raise ValueError("Remove the invisible NUL character from what you typed.")
+        super().process_formdata(valuelist)
+
+    def _value(self) -> str:
+        return str(super()._value()).replace("\x00", "")
+
+
+def _sane_date(_form: FilterForm, field: DayField) -> None:
     if field.data is None:
         return
     latest = date.today().year + YEARS_AHEAD
@@ -31,13 +46,13 @@ def _sane_date(_form: FilterForm, field: DateField) -> None:
 
 
 class ReportFilterForm(FilterForm):
-    date_from = DateField(
+    date_from = DayField(
         "From",
         validators=[Optional(), _sane_date],
         format="%Y-%m-%d",
         description="YYYY-MM-DD",
     )
-    date_to = DateField(
+    date_to = DayField(
         "To (inclusive)",
         validators=[Optional(), _sane_date],
         format="%Y-%m-%d",
@@ -52,7 +67,7 @@ class ReportFilterForm(FilterForm):
         default="",
     )
 
-    def validate_date_to(self, field: DateField) -> None:
+    def validate_date_to(self, field: DayField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end date is before the start date.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask import Response, abort, render_template, url_for
@@ -29,29 +30,39 @@ def _entry(key: str) -> ReportEntry:
     return entry
 
 
-def _filter_form() -> tuple[ReportFilterForm, ReportFilters]:
+def filter_form() -> tuple[ReportFilterForm, ReportFilters]:
     form = ReportFilterForm()
     form.set_choices(get_session())
     return form, form.filters()
 
 
-def _built(entry: ReportEntry, filters: ReportFilters) -> Report:
+def build_report(entry: ReportEntry, filters: ReportFilters) -> Report:
     # Read-only: the request's session (already begun by the sign-in check) is enough.
     return entry.build(get_session(), filters, date.today())
 
 
 def _table(key: str, table_key: str) -> tuple[ReportEntry, ReportFilters, ReportTable]:
     entry = _entry(key)
-    _form, filters = _filter_form()
-    table = _built(entry, filters).table(table_key)
+    _form, filters = filter_form()
+    table = build_report(entry, filters).table(table_key)
     if table is None:
         abort(404)
     return entry, filters, table
 
 
+def chart_link(key: str, filters: ReportFilters) -> Callable[[ReportTable], str]:
+    return lambda table: url_for(".chart", key=key, table_key=table.key, **filters.as_query_args())
+
+
+def csv_link(key: str, filters: ReportFilters) -> Callable[[ReportTable], str]:
+    return lambda table: url_for(
+        ".table_csv", key=key, table_key=table.key, **filters.as_query_args()
+    )
+
+
 @bp.route("")
 def index() -> str:
-    form, filters = _filter_form()
+    form, filters = filter_form()
     return render_template(
         "reports/index.html",
         entries=list(CATALOGUE.values()),
@@ -64,8 +75,8 @@ def index() -> str:
 @bp.route("/<key>")
 def report(key: str) -> str:
     entry = _entry(key)
-    form, filters = _filter_form()
-    built = _built(entry, filters)
+    form, filters = filter_form()
+    built = build_report(entry, filters)
     return render_template(
         "reports/report.html",
         entry=entry,
@@ -73,12 +84,8 @@ def report(key: str) -> str:
         form=form,
         filters=filters,
         as_of=date.today(),
-        chart_url=lambda table: url_for(
-            ".chart", key=key, table_key=table.key, **filters.as_query_args()
-        ),
-        csv_url=lambda table: url_for(
-            ".table_csv", key=key, table_key=table.key, **filters.as_query_args()
-        ),
+        chart_url=chart_link(key, filters),
+        csv_url=csv_link(key, filters),
     )
 
 
