@@ -63,17 +63,19 @@ def age_band_expression(as_of: date) -> ColumnElement[str]:
 
 def open_children_counts(session: Session, as_of: date, filters: ReportFilters) -> pd.DataFrame:
     """Children needing counsel (an open case), counted per combination of DIMENSIONS, tiers
-    and ages on `as_of`; column `children` holds the count."""
+    and ages on `as_of`; column `children` holds the count.
+
+    Two levels: the children are grouped by their own columns (court and language ids, not
+    names), and the few thousand groups then get their court's and language's names. Grouping
+    a quarter of a million rows by five more text columns that the ids decide already took
+    twice as long on both backends."""
     # A correlated EXISTS (an index search per child), not an outer join to the accepted
     # children: SQLite scans a joined subquery once per child when it also groups, which took
     # 25 s at 50,000 children.
     represented = has_accepted_match()
-    columns: tuple[Any, ...] = (
-        Court.code,
-        Court.name,
-        Court.state,
-        Language.code,
-        Language.name,
+    own: tuple[Any, ...] = (
+        Child.court_id,
+        Child.primary_language_id,
         Child.country_of_origin,
         Child.case_type,
         age_band_expression(as_of),
@@ -81,13 +83,29 @@ def open_children_counts(session: Session, as_of: date, filters: ReportFilters) 
         Child.detained,
         represented,
     )
-    labelled = [c.label(name) for c, name in zip(columns, DIMENSIONS, strict=True)]
-    statement = (
-        select(*labelled, func.count().label("children"))
+    names = ("court_id", "language_id", *DIMENSIONS[5:])
+    groups = (
+        select(*(c.label(n) for c, n in zip(own, names, strict=True)), func.count().label("n"))
+        # joined for the filters on the court's code and state and the language's code
         .join(Court, Court.id == Child.court_id)
         .join(Language, Language.id == Child.primary_language_id)
         .where(Child.case_status == CaseStatus.OPEN, *filters.child_conditions())
-        .group_by(*columns)
+        .group_by(*own)
+        .subquery("groups")
+    )
+    statement = (
+        select(
+            Court.code,
+            Court.name,
+            Court.state,
+            Language.code,
+            Language.name,
+            *(groups.c[n] for n in names[2:]),
+            groups.c.n,
+        )
+        .select_from(groups)
+        .join(Court, Court.id == groups.c.court_id)
+        .join(Language, Language.id == groups.c.language_id)
     )
     frame = rows_frame(session.execute(statement), [*DIMENSIONS, "children"])
     frame["represented"] = frame["represented"].astype(bool)
