@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, String, and_, case, exists, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models.capacity import available, slots_select
@@ -127,7 +127,8 @@ def _offers(session: Session, filters: ReportFilters) -> pd.DataFrame:
     statement = (
         select(
             Attorney.firm,
-            Match.status,
+            # the stored value, not the enum: converting it costs more than the rest of the row
+            type_coerce(Match.status, String),
             seconds_between(Match.offered_at, Match.answered_at),
         )
         .join(Attorney, Attorney.id == Match.attorney_id)
@@ -139,10 +140,10 @@ def _offers(session: Session, filters: ReportFilters) -> pd.DataFrame:
     )
     frame = rows_frame(session.execute(statement), ["firm", "status", "seconds"])
     frame["firm"] = _firm_names(frame["firm"])
-    frame["is_answered"] = frame["status"].isin(ANSWERED)
-    frame["accepted"] = frame["status"].isin((MatchStatus.ACCEPTED, MatchStatus.CLOSED))
-    frame["declined"] = frame["status"] == MatchStatus.DECLINED
-    frame["expired"] = frame["status"] == MatchStatus.EXPIRED
+    frame["is_answered"] = frame["status"].isin([status.value for status in ANSWERED])
+    frame["accepted"] = frame["status"].isin([MatchStatus.ACCEPTED.value, MatchStatus.CLOSED.value])
+    frame["declined"] = frame["status"] == MatchStatus.DECLINED.value
+    frame["expired"] = frame["status"] == MatchStatus.EXPIRED.value
     hours = frame["seconds"].astype(float) / 3600
     frame["hours"] = hours.where(frame["is_answered"])
     return frame

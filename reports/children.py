@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, String, case, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from matcher.rules import Tier
@@ -77,7 +77,8 @@ def open_children_counts(session: Session, as_of: date, filters: ReportFilters) 
         Child.court_id,
         Child.primary_language_id,
         Child.country_of_origin,
-        Child.case_type,
+        # the stored value, not the enum: converting every row's costs as much as the rest
+        type_coerce(Child.case_type, String),
         age_band_expression(as_of),
         tier_expression(as_of),
         Child.detained,
@@ -111,6 +112,5 @@ def open_children_counts(session: Session, as_of: date, filters: ReportFilters) 
     frame["represented"] = frame["represented"].astype(bool)
     frame["detained"] = frame["detained"].astype(bool)
     frame["tier"] = frame["tier"].astype(int)
-    frame["case_type"] = frame["case_type"].map(lambda v: getattr(v, "value", v))
     frame["children"] = frame["children"].astype(int)
     return frame
