@@ -65,7 +65,7 @@ def trends_report(session: Session, filters: ReportFilters, as_of: date) -> Repo
 
 
 def _snapshot_rows(session: Session, filters: ReportFilters) -> pd.DataFrame:
-    """One row per (day, court, language, tier) of the latest snapshot of each day in range."""
+    """One row per (day, court, tier) of the latest snapshot of each day in range."""
     courts = {court.code: court for court in courts_by_id(session).values()}
     latest: dict[str, dict[str, Any]] = {}
     for data in session.scalars(
@@ -79,19 +79,27 @@ def _snapshot_rows(session: Session, filters: ReportFilters) -> pd.DataFrame:
         ):
             continue
         latest[data["as_of"]] = data  # a later snapshot of the same day replaces it
+    # Summed over languages as they are read (a snapshot has a row per court, language and
+    # tier: some 100,000 rows in 30 days at 250,000 children), so the frame has a row per day,
+    # court and tier.
+    totals: dict[tuple[str, str, int], list[int]] = {}
+    narrowed = filters.any
+    for as_of, data in latest.items():
+        for row in data["rows"]:
+            code = row["court"]
+            if narrowed and not (
+                filters.court in (None, code)
+                and (filters.state is None or _state(courts, code) == filters.state)
+                and filters.language in (None, row["language"])
+            ):
+                continue
+            counts = totals.setdefault((as_of, code, int(row["tier"])), [0, 0])
+            counts[0] += int(row["with_counsel"])
+            counts[1] += int(row["without_counsel"])
+    labels = {code: court.label for code, court in courts.items()}
     records = [
-        {
-            DAY: day,
-            "court": courts[row["court"]].label if row["court"] in courts else row["court"],
-            "tier": int(row["tier"]),
-            WITH: int(row["with_counsel"]),
-            WITHOUT: int(row["without_counsel"]),
-        }
-        for day, data in latest.items()
-        for row in data["rows"]
-        if filters.court in (None, row["court"])
-        and (filters.state is None or _state(courts, row["court"]) == filters.state)
-        and filters.language in (None, row["language"])
+        (day, labels.get(code, code), tier, with_counsel, without)
+        for (day, code, tier), (with_counsel, without) in totals.items()
     ]
     return pd.DataFrame(records, columns=[DAY, "court", "tier", WITH, WITHOUT])
 
