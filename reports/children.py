@@ -86,11 +86,10 @@ def open_children_counts(session: Session, as_of: date, filters: ReportFilters) 
     )
     names = ("court_id", "language_id", *DIMENSIONS[5:])
     groups = (
-        select(*(c.label(n) for c, n in zip(own, names, strict=True)), func.count().label("n"))
-        # joined for the filters on the court's code and state and the language's code
-        .join(Court, Court.id == Child.court_id)
-        .join(Language, Language.id == Child.primary_language_id)
-        .where(Child.case_status == CaseStatus.OPEN, *filters.child_conditions())
+        filters.on_children(
+            select(*(c.label(n) for c, n in zip(own, names, strict=True)), func.count().label("n"))
+        )
+        .where(Child.case_status == CaseStatus.OPEN)
         .group_by(*own)
         .subquery("groups")
     )
