@@ -5,11 +5,14 @@
 
 For each size, demo data (fixtures.demo, a fifth as many attorneys as children) is imported
 into a fresh database, one real matching run (jobs.matching) proposes pairs and records its
-demand, and fixtures.history gives the proposals their fates (every status, closed cases with
+demand, its recruitment targets are computed (jobs.recruitment, as the nightly job does, each
+solve limited to TARGETS_TIME_LIMIT_S), and
+fixtures.history gives the proposals their fates (every status, closed cases with
 outcomes) over the last 30 days with a daily report snapshot each day. Then a signed-in program
 lead asks for each report of the catalogue through Flask's test client (no network: the time is
 the server's), and for every CSV download and chart the page links to; each is timed as the
-median of `--runs` requests after one warm-up, with the share of it spent in SQL. The database
+median of `--runs` requests after one warm-up, with its SQL statements (and on PostgreSQL the
+time the database took). The database
 is the one --database-url or BENCH_DATABASE_URL names (emptied first: a PostgreSQL database's
 public schema is dropped, a SQLite file removed), else a fresh temporary SQLite file (always with
 --sqlite).
@@ -40,6 +43,7 @@ from bench.review_queue import reset_postgres, signed_in_client
 from fixtures.factories import UserFactory, factories_bound
 from fixtures.history import build_history
 from jobs.matching import run_match
+from jobs.recruitment import compute_targets
 from models.db import Database
 from models.entities import MatchStatus, Role
 from models.queries import count_children
@@ -49,6 +53,7 @@ LEAD = "bench-lead@example.org"
 TARGET_S = 1.0
 TARGET_CHILDREN = 250_000
 TARGET_BACKEND = "postgresql"
+TARGETS_TIME_LIMIT_S = 10.0
 LINKS = re.compile(r'(?:href|src)="(/reports/[^"?]+\.(?:csv|svg))"')
 
 
@@ -96,7 +101,10 @@ def load(database: Database, children: int, seed: int) -> str:
     """Demo data, one real run as of today, the proposals' history and a program lead; a line
     saying what was loaded."""
     load_demo(database, children, children // 5, seed)
+    # As the nightly job does: the run, then its recruitment targets (each solve limited, so
+    # that 250,000 children take minutes, not an hour: the report reads the same snapshot).
     outcome = run_match(database, as_of=date.today(), trigger="command")
+    targets = compute_targets(database, time_limit_s=TARGETS_TIME_LIMIT_S)
     history = build_history(database, as_of=date.today(), seed=seed)
     with database.session() as session, session.begin(), factories_bound(session):
         UserFactory(role=Role.PROGRAM_LEAD, email=LEAD)
@@ -105,10 +113,11 @@ def load(database: Database, children: int, seed: int) -> str:
         for status, count in history.matches_by_status.items()
         if status != MatchStatus.PROPOSED or count
     )
-    assert outcome.saved is not None
+    assert outcome.saved is not None and targets is not None
     return (
         f"{children:,} children x {children // 5:,} attorneys; run #{outcome.run_id} proposed "
         f"{outcome.saved.proposed:,}, left {len(outcome.result.unmatched):,} unmatched; "
+        f"{len(targets.targets)} recruitment targets in {targets.seconds:.0f} s; "
         f"matches now {by_status}; {history.snapshots} daily snapshots"
     )
 
@@ -160,9 +169,12 @@ def flag(timing: Timing) -> str:
 
 
 def print_timing(timing: Timing) -> None:
+    # SQLite computes rows as they are read, after the driver's execute: only PostgreSQL's
+    # execute time is the database's whole time.
+    sql = f"SQL {timing.sql_s:.3f} s in " if timing.backend == "postgresql" else ""
     print(
-        f"  {timing.request:<48} {timing.median_s:>7.3f} s  (SQL {timing.sql_s:.3f} s in "
-        f"{timing.statements} statements){flag(timing)}",
+        f"  {timing.request:<48} {timing.median_s:>7.3f} s  ({sql}{timing.statements} "
+        f"statements){flag(timing)}",
         flush=True,
     )
 

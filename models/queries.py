@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, func, select
+from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, exists, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -97,6 +97,28 @@ def _days_after_sqlite(element: days_after, compiler: SQLCompiler, **kw: Any) ->
     # Timestamps are stored as UTC text (models.base.UTCDateTime): date() reads their day.
     day, moment = (compiler.process(clause, **kw) for clause in element.clauses)
     return f"CAST(julianday(date({moment})) - julianday({day}) AS INTEGER)"
+
+
+class seconds_between(FunctionElement[float]):  # noqa: N801  (an SQL function, named as one)
+    """`seconds_between(start, end)`: the whole seconds from the timestamp `start` to `end`,
+    in SQL, so that reports time answers without reading every timestamp (NULL if either is)."""
+
+    type = Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"ROUND(CAST(EXTRACT(EPOCH FROM ({end}) - ({start})) AS DOUBLE PRECISION))"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    # Rounded to the second: julianday() is exact to some 50 microseconds only.
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"ROUND((julianday({end}) - julianday({start})) * 86400.0)"
 
 
 def count_children(session: Session) -> ChildCounts:

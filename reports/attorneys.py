@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, String, and_, case, exists, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models.capacity import available, slots_select
@@ -21,6 +21,7 @@ from models.entities import (
     Match,
     MatchStatus,
 )
+from models.queries import seconds_between, sum_of
 
 from .filters import ReportFilters
 from .tables import ChartSpec, Figure, Rate, Report, ReportTable, rows_frame
@@ -87,24 +88,49 @@ def _attorney_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _firm_names(firms: pd.Series) -> pd.Series:
+    """Firms as the tables name them: trimmed, "(no firm)" for none."""
+    return firms.map({firm: firm.strip() or NO_FIRM for firm in firms.unique()})
+
+
 def _load(session: Session, filters: ReportFilters, as_of: date) -> pd.DataFrame:
-    """One row per attorney: firm, capacity, active cases, offers awaiting, free slots, idle."""
-    slots = slots_select().add_columns(Attorney.firm, available(as_of).label("available"))
-    rows = session.execute(slots.where(*_attorney_conditions(filters))).all()
-    frame = rows_frame(
-        rows, ["id", "capacity", "imported", "accepted", "pending", "free", "firm", "available"]
+    """One row per firm: attorneys, capacity, active cases, offers awaiting, free slots (each
+    attorney's never below 0) and idle attorneys, summed in SQL over models.capacity's slots
+    (a row per firm read, not a row per attorney)."""
+    slots = (
+        slots_select()
+        .add_columns(Attorney.firm, available(as_of).label("available"))
+        .where(*_attorney_conditions(filters))
+        .subquery("slots")
     )
-    frame["firm"] = frame["firm"].map(lambda firm: firm.strip() or NO_FIRM)
-    frame["active"] = frame["imported"] + frame["accepted"]
-    frame["free"] = frame["free"].clip(lower=0)
-    frame["idle"] = frame["available"].astype(bool) & (frame["active"] + frame["pending"] == 0)
-    return frame
+    active = slots.c.imported_active_cases + slots.c.accepted
+    idle = case((and_(slots.c.available, active + slots.c.pending == 0), 1), else_=0)
+    free = case((slots.c.free > 0, slots.c.free), else_=0)
+    statement = select(
+        slots.c.firm,
+        func.count(),
+        sum_of(slots.c.capacity),
+        sum_of(active),
+        sum_of(slots.c.pending),
+        sum_of(free),
+        sum_of(idle),
+    ).group_by(slots.c.firm)
+    frame = rows_frame(
+        session.execute(statement),
+        ["firm", "attorneys", "capacity", "active", "pending", "free", "idle"],
+    )
+    return frame.assign(firm=_firm_names(frame["firm"])).groupby("firm", as_index=False).sum()
 
 
 def _offers(session: Session, filters: ReportFilters) -> pd.DataFrame:
     """One row per offer sent in the date range to a filtered attorney: firm, fate, hours."""
     statement = (
-        select(Attorney.firm, Match.status, Match.offered_at, Match.answered_at)
+        select(
+            Attorney.firm,
+            # the stored value, not the enum: converting it costs more than the rest of the row
+            type_coerce(Match.status, String),
+            seconds_between(Match.offered_at, Match.answered_at),
+        )
         .join(Attorney, Attorney.id == Match.attorney_id)
         .where(
             Match.offered_at.is_not(None),
@@ -112,32 +138,19 @@ def _offers(session: Session, filters: ReportFilters) -> pd.DataFrame:
             *_attorney_conditions(filters),
         )
     )
-    frame = rows_frame(session.execute(statement), ["firm", "status", "offered", "answered"])
-    frame["firm"] = frame["firm"].map(lambda firm: firm.strip() or NO_FIRM)
-    frame["is_answered"] = frame["status"].isin(ANSWERED)
-    frame["accepted"] = frame["status"].isin((MatchStatus.ACCEPTED, MatchStatus.CLOSED))
-    frame["declined"] = frame["status"] == MatchStatus.DECLINED
-    frame["expired"] = frame["status"] == MatchStatus.EXPIRED
-    offered = pd.to_datetime(frame["offered"], utc=True)
-    answered = pd.to_datetime(frame["answered"], utc=True)
-    hours = (answered - offered).dt.total_seconds() / 3600
+    frame = rows_frame(session.execute(statement), ["firm", "status", "seconds"])
+    frame["firm"] = _firm_names(frame["firm"])
+    frame["is_answered"] = frame["status"].isin([status.value for status in ANSWERED])
+    frame["accepted"] = frame["status"].isin([MatchStatus.ACCEPTED.value, MatchStatus.CLOSED.value])
+    frame["declined"] = frame["status"] == MatchStatus.DECLINED.value
+    frame["expired"] = frame["status"] == MatchStatus.EXPIRED.value
+    hours = frame["seconds"].astype(float) / 3600
     frame["hours"] = hours.where(frame["is_answered"])
     return frame
 
 
 def _load_by_firm(load: pd.DataFrame) -> ReportTable:
-    grouped = (
-        load.groupby("firm", as_index=False)
-        .agg(
-            attorneys=("id", "count"),
-            capacity=("capacity", "sum"),
-            active=("active", "sum"),
-            pending=("pending", "sum"),
-            free=("free", "sum"),
-            idle=("idle", "sum"),
-        )
-        .sort_values(["attorneys", "firm"], ascending=[False, True])
-    )
+    grouped = load.sort_values(["attorneys", "firm"], ascending=[False, True])
     grouped["load"] = grouped["active"] + grouped["pending"]
     numbers = grouped.rename(
         columns={
@@ -209,7 +222,7 @@ def _figures(load: pd.DataFrame, offers: pd.DataFrame) -> tuple[Figure, ...]:
     used = int((load["active"] + load["pending"]).sum())
     answered = offers["hours"].dropna()
     return (
-        Figure("active attorneys", f"{len(load):,}"),
+        Figure("active attorneys", f"{int(load['attorneys'].sum()):,}"),
         Figure(
             "capacity in use",
             f"{100 * used / capacity:.1f}%" if capacity else "no capacity",

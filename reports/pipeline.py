@@ -5,22 +5,19 @@ proposals and offers (confirmation, rejection, decline and expiry rates, rejecti
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from sqlalchemy import Select, String, case, extract, func, literal, select, union_all
+from sqlalchemy import String, case, extract, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from models.entities import Child, Court, Language, Match, MatchStatus
+from models.entities import Child, Match, MatchStatus
 from models.queries import days_after
 from models.reasons import DECLINE_REASONS, REJECTION_REASONS, coded_label
 
 from .filters import ReportFilters
 from .tables import ChartSpec, Figure, Report, ReportTable, is_small, rows_frame
-
-Statement = TypeVar("Statement", bound="Select[*tuple[Any, ...]]")
 
 TAKEN_IN = "children taken in"
 # (stage, the column of the child's first time there, its heading)
@@ -93,19 +90,10 @@ def _month(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def _children_of_filters(statement: Statement, filters: ReportFilters) -> Statement:
-    """`statement` on children, joined to their court and language, narrowed by the filters."""
-    return (
-        statement.join(Court, Court.id == Child.court_id)
-        .join(Language, Language.id == Child.primary_language_id)
-        .where(*filters.child_conditions())
-    )
-
-
 def _taken_in(session: Session, filters: ReportFilters) -> pd.DataFrame:
     """Children taken in, per intake month (column `children`)."""
     year, month = extract("year", Child.intake_date), extract("month", Child.intake_date)
-    statement = _children_of_filters(select(year, month, func.count()), filters)
+    statement = filters.on_children(select(year, month, func.count()))
     frame = rows_frame(
         session.execute(statement.group_by(year, month)), ["year", "month", "children"]
     )
@@ -117,14 +105,13 @@ def _days_to_stages(session: Session, filters: ReportFilters) -> pd.DataFrame:
     (columns stage, month, days, children): counted in SQL, so that the rows read are a few
     thousand whatever the number of children. A first time before intake counts as 0 days."""
     accepted_at = case((Match.status.in_(ACCEPTED_STATUSES), Match.answered_at))
-    firsts = _children_of_filters(
+    firsts = filters.on_children(
         select(
             Child.intake_date.label("intake"),
             func.min(Match.created_at).label("proposed"),
             func.min(Match.offered_at).label("offered"),
             func.min(accepted_at).label("accepted"),
-        ).join(Match, Match.child_id == Child.id),
-        filters,
+        ).join(Match, Match.child_id == Child.id)
     ).group_by(Child.id, Child.intake_date)
     first_times = firsts.cte("first_times")
     year, month = extract("year", first_times.c.intake), extract("month", first_times.c.intake)
@@ -155,8 +142,8 @@ def _match_fates(session: Session, filters: ReportFilters) -> pd.DataFrame:
     or decline's coded label, never the words added to it)."""
     by_run, offered = Match.run_id.is_not(None), Match.offered_at.is_not(None)
     keys = (by_run, Match.status, offered, Match.reason)
-    statement = _children_of_filters(
-        select(*keys, func.count()).join(Child, Child.id == Match.child_id), filters
+    statement = filters.on_children(
+        select(*keys, func.count()).join(Child, Child.id == Match.child_id)
     )
     frame = rows_frame(
         session.execute(statement.group_by(*keys)), ["by_run", "status", "offered", "reason", "n"]

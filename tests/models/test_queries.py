@@ -163,3 +163,24 @@ def test_days_after_counts_whole_days_to_the_utc_day_of_a_timestamp(factories, m
         )
     )
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("offered", "answered", "expected"),
+    [
+        (datetime(2026, 3, 10, 9, 0, tzinfo=UTC), datetime(2026, 3, 10, 9, 0, tzinfo=UTC), 0.0),
+        (datetime(2026, 3, 10, 9, 0, tzinfo=UTC), datetime(2026, 3, 11, 9, 0, tzinfo=UTC), 86400.0),
+        # across a month and a daylight-saving change in New York: UTC seconds
+        (
+            datetime(2026, 2, 28, 22, 0, tzinfo=ZoneInfo("America/New_York")),
+            datetime(2026, 3, 8, 22, 0, 30, tzinfo=ZoneInfo("America/New_York")),
+            8 * 86400.0 - 3600 + 30,
+        ),
+        (datetime(2026, 3, 10, 9, 0, tzinfo=UTC), None, None),
+    ],
+)
+def test_seconds_between_two_timestamps(factories, offered, answered, expected):
+    f.MatchFactory(offered_at=offered, answered_at=answered)
+    factories.flush()
+    found = factories.scalar(select(queries.seconds_between(Match.offered_at, Match.answered_at)))
+    assert found == expected

@@ -12,6 +12,7 @@ from reports.catalogue import CATALOGUE, ReportEntry
 from reports.charts import chart_svg
 from reports.filters import ReportFilters
 from reports.tables import Report, ReportTable
+from reports.tuning import tune_for_reports
 
 from ..downloads import csv_download
 from ..extensions import get_session
@@ -38,7 +39,9 @@ def filter_form() -> tuple[ReportFilterForm, ReportFilters]:
 
 def build_report(entry: ReportEntry, filters: ReportFilters) -> Report:
     # Read-only: the request's session (already begun by the sign-in check) is enough.
-    return entry.build(get_session(), filters, date.today())
+    session = get_session()
+    tune_for_reports(session)
+    return entry.build(session, filters, date.today())
 
 
 def _table(key: str, table_key: str) -> tuple[ReportEntry, ReportFilters, ReportTable]:
