@@ -36,8 +36,11 @@ run: install $(INSTANCE)/secret_key $(INSTANCE)/demo_password
 	@echo
 	$(DEV_ENV) $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 --access-logfile - 'web:create_app()'
 
+# The suite runs in parallel, one worker per core (TEST_WORKERS=0 runs it in this process).
+TEST_WORKERS ?= auto
+
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .

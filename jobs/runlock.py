@@ -27,8 +27,11 @@ from models.entities import MatchRun, RunLock, RunStatus
 log = logging.getLogger("counselmatch.lock")
 
 LOCK_NAME = "matching"
-# An arbitrary constant key for pg_advisory_lock, shared by every process of this application.
-ADVISORY_KEY = 0x436F756E73656C  # "Counsel"
+# pg_advisory_lock's two keys: an arbitrary constant for this application, and its schema, so
+# every process of one installation shares the lock while installations kept in different schemas
+# of one database (as the test suite's parallel workers are) do not block each other.
+ADVISORY_KEY = 0x436F756E  # "Coun"
+ADVISORY_LOCK = ":key, hashtext(current_schema())"
 HEARTBEAT_EVERY_S = 5.0
 RECORDING_WAIT_STEPS = 50  # x 0.1 s
 # A SQLite lock row whose heartbeat is older than this is taken over. Operators set it with
@@ -92,7 +95,7 @@ class MatchingLock:
     def _acquire_advisory(self) -> None:
         connection = self.database.engine.connect()
         taken = connection.execute(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}
+            text(f"SELECT pg_try_advisory_lock({ADVISORY_LOCK})"), {"key": ADVISORY_KEY}
         ).scalar_one()
         connection.commit()
         if not taken:
@@ -208,7 +211,7 @@ class MatchingLock:
             self._heartbeat.join()
         if self._pg_connection is not None:
             self._pg_connection.execute(
-                text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY}
+                text(f"SELECT pg_advisory_unlock({ADVISORY_LOCK})"), {"key": ADVISORY_KEY}
             )
             self._pg_connection.commit()
             self._pg_connection.close()

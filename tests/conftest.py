@@ -14,11 +14,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from fixtures.factories import factories_bound
 from models.base import Base
-from models.db import Database, migrate
+from models.db import Database, migrate, normalise_url
 from models.reference import load_reference_data
 from web import create_app
 
@@ -42,10 +43,28 @@ def _backends() -> list[str]:
     return backends
 
 
-def _reset_postgres_schema(database: Database) -> None:
+def _worker_schema() -> str:
+    """The PostgreSQL schema of this test process: `public`, or one per pytest-xdist worker so
+    that parallel workers share the database without seeing each other's rows."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"test_{worker}" if worker else "public"
+
+
+def _postgres_url(url: str, schema: str) -> str:
+    """`url` with every connection's search path set to `schema` (so the app, the CLI and the
+    processes a test starts all use it)."""
+    if schema == "public":
+        return url
+    parsed = make_url(normalise_url(url))
+    return parsed.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def _reset_postgres_schema(database: Database, schema: str) -> None:
     with database.engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
 
 
 @pytest.fixture(scope="session", params=_backends())
@@ -57,8 +76,9 @@ def database(
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
         database = Database(url)
     else:
-        database = Database(os.environ["TEST_DATABASE_URL"])
-        _reset_postgres_schema(database)
+        schema = _worker_schema()
+        database = Database(_postgres_url(os.environ["TEST_DATABASE_URL"], schema))
+        _reset_postgres_schema(database, schema)
     migrate(database.engine)
     with database.session() as session, session.begin():
         load_reference_data(session)
