@@ -189,7 +189,7 @@ class WholeNumber(SettingSpec[int]):
         )
 
     def parse_text(self, session: Session, typed: str) -> int:
-        if not re.fullmatch(r"[+-]?\d{1,12}", typed):
+        if not re.fullmatch(r"[+-]?[0-9]{1,12}", typed):
             raise self.refuse(
                 f"Write a whole number of {self.unit} (digits only), e.g. {self.default}."
             )
@@ -228,7 +228,7 @@ class Number(SettingSpec[float]):
         return str(value)
 
     def parse_text(self, session: Session, typed: str) -> float:
-        if not re.fullmatch(r"[+-]?(\d{1,12}(\.\d{0,6})?|\.\d{1,6})", typed):
+        if not re.fullmatch(r"[+-]?([0-9]{1,12}(\.[0-9]{0,6})?|\.[0-9]{1,6})", typed):
             raise self.refuse(
                 f"Write a number of {self.unit} with digits and at most one decimal point, "
                 f"e.g. {self.plain(self.default)}."
@@ -321,7 +321,7 @@ def _cron_text(value: object) -> str:
 def _digits(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     return None
 
@@ -350,7 +350,7 @@ class TimeOfDay(SettingSpec[dict[str, str]]):
         return _cron_text(value)
 
     def parse_text(self, session: Session, typed: str) -> dict[str, str]:
-        found = re.fullmatch(r"(\d{1,2}):(\d{2})", typed)
+        found = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", typed)
         if not found or int(found[1]) > 23 or int(found[2]) > 59:
             raise self.refuse(
                 "Write a time as HH:MM on the 24-hour clock, from 00:00 to 23:59, e.g. 03:30."
@@ -379,7 +379,7 @@ class MinuteOfHour(SettingSpec[dict[str, str]]):
         return _cron_text(value)
 
     def parse_text(self, session: Session, typed: str) -> dict[str, str]:
-        if not re.fullmatch(r"\d{1,2}", typed) or int(typed) > 59:
+        if not re.fullmatch(r"[0-9]{1,2}", typed) or int(typed) > 59:
             raise self.refuse("Write the minute past each hour as a whole number from 0 to 59.")
         return {"minute": str(int(typed)), "second": "0"}
 
