@@ -181,7 +181,8 @@ def test_messages_say_what_to_write(session):
         (OFFER_REMINDER_DAYS_KEY, "2", offer_timing),
         (OFFER_REMINDER_DAYS_KEY, True, offer_timing),
         (OFFER_REMINDER_DAYS_KEY, 9, offer_timing),  # not before the expiry (5 days)
-        ("match.solver_time_limit_s", 1e308 * 10, solver_time_limit_s),
+        ("match.solver_time_limit_s", 1e9, solver_time_limit_s),
+        ("match.solver_time_limit_s", 0.5, solver_time_limit_s),
         ("match.stability_bonus", 101, stability_bonus),
         (MATCH_WEIGHTS_KEY, {"tender_age": -5}, load_match_settings),
         (MATCH_WEIGHTS_KEY, [1, 2], load_match_settings),
