@@ -25,7 +25,15 @@ from sqlalchemy import select
 from models.base import utcnow
 from models.db import Database
 from models.entities import MatchRun
-from models.settings import get_setting
+from models.settings import (
+    DIGEST_TIME,
+    NIGHTLY_MATCH_TIME,
+    OFFER_CLOCK_MINUTE,
+    REPORT_SNAPSHOT_TIME,
+    SCHEDULE_KEY,
+    SCHEDULE_TIMEZONE,
+    schedule_setting,
+)
 from models.snapshots import take_daily_snapshot
 
 from .digest import coordinator_digest
@@ -37,7 +45,8 @@ from .runlock import DEFAULT_STALE_AFTER_S, RunInProgress
 
 log = logging.getLogger("counselmatch.clock")
 
-SCHEDULE_KEY = "schedule"
+__all__ = ["SCHEDULE_KEY", "Schedule", "build_scheduler", "load_schedule", "run_clock"]
+
 NIGHTLY_MATCH_JOB = "nightly-match"
 SNAPSHOT_JOB = "daily-report-snapshot"
 CATCH_UP_JOB = "nightly-match-catch-up"
@@ -45,6 +54,10 @@ SEND_MAIL_JOB = "send-mail"
 SEND_MAIL_EVERY = timedelta(minutes=1)
 OFFER_CLOCK_JOB = "hourly-offer-clock"
 DIGEST_JOB = "coordinators-daily-digest"
+# The clock re-reads the schedule setting this often, so a change on /admin/settings moves the
+# jobs without a restart.
+FOLLOW_SCHEDULE_JOB = "follow-schedule-setting"
+FOLLOW_SCHEDULE_EVERY = timedelta(minutes=1)
 # A nightly run missed by up to this long (the clock was down or restarting) still runs.
 MISFIRE_GRACE = timedelta(hours=6)
 
@@ -53,34 +66,38 @@ MISFIRE_GRACE = timedelta(hours=6)
 class Schedule:
     """When the jobs run: cron fields (APScheduler's CronTrigger) in the organisation's zone."""
 
-    timezone: str = "America/New_York"
-    nightly_match: dict[str, str] = field(
-        default_factory=lambda: {"hour": "3", "minute": "30", "second": "0"}
-    )
+    timezone: str = SCHEDULE_TIMEZONE.default
+    nightly_match: dict[str, str] = field(default_factory=lambda: dict(NIGHTLY_MATCH_TIME.default))
     report_snapshot: dict[str, str] = field(
-        default_factory=lambda: {"hour": "4", "minute": "30", "second": "0"}
+        default_factory=lambda: dict(REPORT_SNAPSHOT_TIME.default)
     )
-    offer_clock: dict[str, str] = field(default_factory=lambda: {"minute": "15", "second": "0"})
-    coordinator_digest: dict[str, str] = field(
-        default_factory=lambda: {"hour": "7", "minute": "0", "second": "0"}
-    )
+    offer_clock: dict[str, str] = field(default_factory=lambda: dict(OFFER_CLOCK_MINUTE.default))
+    coordinator_digest: dict[str, str] = field(default_factory=lambda: dict(DIGEST_TIME.default))
 
     def trigger(self, fields: dict[str, str]) -> CronTrigger:
         return CronTrigger(timezone=ZoneInfo(self.timezone), **fields)
 
+    def cron_jobs(self) -> dict[str, dict[str, str]]:
+        """The cron fields of each scheduled job, by job id."""
+        return {
+            NIGHTLY_MATCH_JOB: self.nightly_match,
+            SNAPSHOT_JOB: self.report_snapshot,
+            OFFER_CLOCK_JOB: self.offer_clock,
+            DIGEST_JOB: self.coordinator_digest,
+        }
+
 
 def load_schedule(database: Database) -> Schedule:
-    """The schedule setting (`schedule`: timezone, nightly_match, report_snapshot, offer_clock,
-    coordinator_digest), or defaults."""
+    """The schedule setting as it is now (`schedule`: timezone, nightly_match, report_snapshot,
+    offer_clock, coordinator_digest; models.settings.schedule_setting), or defaults."""
     with database.session() as session:
-        stored: dict[str, Any] = get_setting(session, SCHEDULE_KEY, {})
-    default = Schedule()
+        stored = schedule_setting(session)
     return Schedule(
-        timezone=stored.get("timezone", default.timezone),
-        nightly_match=stored.get("nightly_match", default.nightly_match),
-        report_snapshot=stored.get("report_snapshot", default.report_snapshot),
-        offer_clock=stored.get("offer_clock", default.offer_clock),
-        coordinator_digest=stored.get("coordinator_digest", default.coordinator_digest),
+        timezone=stored.timezone,
+        nightly_match=stored.nightly_match,
+        report_snapshot=stored.report_snapshot,
+        offer_clock=stored.offer_clock,
+        coordinator_digest=stored.coordinator_digest,
     )
 
 
@@ -192,6 +209,15 @@ def build_scheduler(
         name="Coordinators' daily digest",
         **common,
     )
+    scheduler.add_job(
+        ScheduleFollower(database, scheduler, schedule),
+        IntervalTrigger(seconds=int(FOLLOW_SCHEDULE_EVERY.total_seconds())),
+        id=FOLLOW_SCHEDULE_JOB,
+        name="Follow the schedule setting",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
     with database.session() as session:
         last_started = session.scalar(
             select(MatchRun.started_at).order_by(MatchRun.started_at.desc()).limit(1)
@@ -204,6 +230,39 @@ def build_scheduler(
             nightly_match, id=CATCH_UP_JOB, name="Missed nightly match", **match_options
         )
     return scheduler
+
+
+def apply_schedule(scheduler: BaseScheduler, schedule: Schedule) -> None:
+    """Move the scheduled jobs to `schedule` (their times and the zone of their "today"),
+    keeping their ids; every trigger is built first, so a bad one changes nothing."""
+    triggers = {job_id: schedule.trigger(fields) for job_id, fields in schedule.cron_jobs().items()}
+    for job_id, trigger in triggers.items():
+        job = scheduler.get_job(job_id)
+        if job is None:
+            continue
+        scheduler.modify_job(job_id, args=[job.args[0], schedule.timezone])
+        scheduler.reschedule_job(job_id, trigger=trigger)
+
+
+@dataclass
+class ScheduleFollower:
+    """The job that re-reads the schedule setting and moves the jobs when it changed."""
+
+    database: Database
+    scheduler: BaseScheduler
+    schedule: Schedule
+
+    def __call__(self) -> None:
+        try:
+            latest = load_schedule(self.database)
+            if latest == self.schedule:
+                return
+            apply_schedule(self.scheduler, latest)
+        except Exception:
+            log.exception("the schedule setting could not be applied; the jobs keep their times")
+            return
+        self.schedule = latest
+        log.info("schedule setting changed: the jobs follow it (timezone=%s)", latest.timezone)
 
 
 def describe_schedule(scheduler: BaseScheduler, count: int = 3) -> list[str]:

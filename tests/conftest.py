@@ -13,13 +13,15 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from fixtures.factories import factories_bound
 from models.base import Base
 from models.db import Database, migrate, normalise_url
+from models.entities import Language
+from models.languages import shipped_languages
 from models.reference import load_reference_data
 from web import create_app
 
@@ -134,3 +136,15 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def interpreters_restored(db: Database) -> Iterator[None]:
+    """For a test that changes the interpreter languages: the language table (reference data,
+    kept between tests) gets the shipped interpreter flags back afterwards."""
+    yield
+    shipped = [entry.code for entry in shipped_languages() if entry.interpreter_available]
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(Language).values(interpreter_available=Language.code.in_(shipped))
+        )

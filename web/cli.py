@@ -10,7 +10,8 @@ from jobs.mailer import send_due_mail
 from models import audit
 from models.db import migrate
 from models.reference import load_reference_data
-from models.settings import PUBLIC_BASE_URL_KEY, set_public_base_url
+from models.setting_changes import SettingsRefused, change_settings
+from models.settings import PUBLIC_BASE_URL_KEY, public_base_url
 
 from .app import create_app
 from .cli_data import export_command, import_command
@@ -63,10 +64,11 @@ def set_base_url(url: str) -> None:
     """Set the address people open the app at (https://...), used by every link in e-mails."""
     with get_db().session() as session, session.begin():
         try:
-            stored = set_public_base_url(session, url)
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="URL") from None
-        audit.record(session, "cli", "setting_changed", "setting", PUBLIC_BASE_URL_KEY)
+            change_settings(session, "cli", {PUBLIC_BASE_URL_KEY: url})
+        except SettingsRefused as refused:
+            message = refused.errors[PUBLIC_BASE_URL_KEY]
+            raise click.BadParameter(message, param_hint="URL") from None
+        stored = public_base_url(session)
     click.echo(f"E-mailed links now start with {stored}")
 
 

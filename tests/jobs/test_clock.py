@@ -17,15 +17,19 @@ from sqlalchemy import select
 from fixtures import factories as f
 from jobs.clock import (
     CATCH_UP_JOB,
+    FOLLOW_SCHEDULE_EVERY,
+    FOLLOW_SCHEDULE_JOB,
     MISFIRE_GRACE,
     NIGHTLY_MATCH_JOB,
     SCHEDULE_KEY,
     SNAPSHOT_JOB,
     Schedule,
     build_scheduler,
+    load_schedule,
     missed_fire_time,
 )
 from models import MatchRun, ReportSnapshot, RunStatus
+from models.setting_changes import change_settings
 from models.settings import put_setting
 from models.snapshots import DAILY_COUNTS, take_daily_snapshot
 from web.cli import cli
@@ -77,6 +81,48 @@ def test_the_scheduler_holds_both_jobs_with_safe_settings(db):
         assert (local.hour, local.minute) == (3, 30)
         assert match.next_run_time - datetime.now(UTC) <= timedelta(days=1)
         assert snapshot.next_run_time.astimezone(NEW_YORK).hour == 4
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def test_the_running_clock_follows_a_changed_schedule_setting(db):
+    scheduler = build_scheduler(db, load_schedule(db), BackgroundScheduler)
+    scheduler.start(paused=True)
+    try:
+        follow = scheduler.get_job(FOLLOW_SCHEDULE_JOB)
+        assert follow.trigger.interval == FOLLOW_SCHEDULE_EVERY
+        with db.session() as session, session.begin():
+            change_settings(
+                session,
+                "admin@example.org",
+                {"schedule.timezone": "America/Chicago", "schedule.nightly_match": "01:45"},
+            )
+
+        follow.func()
+
+        match = scheduler.get_job(NIGHTLY_MATCH_JOB)
+        local = match.next_run_time.astimezone(ZoneInfo("America/Chicago"))
+        assert (local.hour, local.minute) == (1, 45)
+        assert match.args[1] == "America/Chicago"  # the zone of the run's "today"
+        assert scheduler.get_job(SNAPSHOT_JOB).args[1] == "America/Chicago"
+        snapshot = scheduler.get_job(SNAPSHOT_JOB).next_run_time
+        assert snapshot.astimezone(ZoneInfo("America/Chicago")).hour == 4
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def test_a_schedule_the_clock_cannot_use_leaves_the_jobs_as_they_were(db, caplog):
+    scheduler = build_scheduler(db, load_schedule(db), BackgroundScheduler)
+    scheduler.start(paused=True)
+    try:
+        before = scheduler.get_job(NIGHTLY_MATCH_JOB).next_run_time
+        with db.session() as session, session.begin():
+            put_setting(session, SCHEDULE_KEY, {"nightly_match": {"hour": "99"}})
+
+        scheduler.get_job(FOLLOW_SCHEDULE_JOB).func()
+
+        assert scheduler.get_job(NIGHTLY_MATCH_JOB).next_run_time == before
+        assert "the jobs keep their times" in caplog.text
     finally:
         scheduler.shutdown(wait=False)
 

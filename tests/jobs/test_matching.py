@@ -213,4 +213,5 @@ def test_a_time_limit_setting_that_is_not_a_positive_number_fails_the_run_saying
 
     with db.session() as session:
         failed = session.scalars(select(MatchRun)).one()
-    assert failed.status == RunStatus.FAILED and "positive number of seconds" in failed.error
+    assert failed.status == RunStatus.FAILED
+    assert "a number of seconds from 1 to 3600" in failed.error
