@@ -95,7 +95,19 @@ class UserFilterForm(FilterForm):
     status = SelectField("Status", choices=select_choices(STATUS_LABELS.items()), default="")
 
 
-class InviteUserForm(FlaskForm):
+class PrefixedForm(FlaskForm):
+    """A form that shares its page with others: its fields' names and ids start with `prefix`
+    ("invite-email"), so no two fields of the page clash."""
+
+    form_prefix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", self.form_prefix)
+        super().__init__(*args, **kwargs)
+
+
+class InviteUserForm(PrefixedForm):
+    form_prefix = "invite"
     email = _email_field("Email address", "The invitation goes here; it is the sign-in name.")
     role = _role_field("Role")
     attorney = _attorney_field(
@@ -103,7 +115,8 @@ class InviteUserForm(FlaskForm):
     )
 
 
-class UnlockForm(FlaskForm):
+class UnlockForm(PrefixedForm):
+    form_prefix = "unlock"
     email = _email_field(
         "Email address to unlock",
         f"After {MAX_FAILED_SIGN_INS} failed sign-ins an address is refused for "
