@@ -261,6 +261,8 @@ def test_invite_refuses_bad_input_on_its_field(
     with db.session() as session:
         assert len(session.scalars(select(User)).all()) == 2
     assert outbox(db) == [] and audited(db, "invite_user") == []
+    # The rows' buttons of the page answering the form come back to the list, not to the POST.
+    assert 'name="next" value="/admin/users"' in html and 'value="/admin/users/invite"' not in html
 
 
 def test_invite_again_sends_a_new_link_and_voids_the_old(client, app, admin, db):

@@ -113,7 +113,10 @@ def _list_page(
         unlock_form=unlock_form or UnlockForm(formdata=None),
         status_labels=STATUS_LABELS,
         invite_hours=users.invitation_hours(),
-        back=request.full_path if request.query_string else request.path,
+        # Where the rows' buttons come back to: this list, also when it answers a refused form.
+        back=request.full_path
+        if request.method == "GET" and request.query_string
+        else url_for(".users_list"),
     )
 
 
@@ -204,7 +207,7 @@ def _account_page(
         role_form=role_form or RoleForm(formdata=None),
         link_form=link_form or AttorneyLinkForm(formdata=None, attorney=row.attorney_external_id),
         status_labels=STATUS_LABELS,
-        back=request.path,
+        back=url_for(".user", user_id=user_id),
     )
 
 
