@@ -1,5 +1,6 @@
-"""Accounts: server-side sign-in sessions, one-time links (invitation, password reset) and
-attorney invitations (DESIGN.md "Web", "Administration and privacy").
+"""Accounts: server-side sign-in sessions, the throttling of failed sign-ins, one-time links
+(invitation, password reset) and attorney invitations (DESIGN.md "Web", "Administration and
+privacy").
 
 Secrets are random, shown once (in a cookie or an e-mailed link) and stored only as their
 sha256 hex, so a copy of the database opens no session and no link. Password hashing stays in
@@ -18,12 +19,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from . import audit
 from .base import MAX_ROW_ID, utcnow
 from .entities import (
     Attorney,
+    AuditEvent,
     OneTimeToken,
     Role,
     TokenPurpose,
@@ -58,6 +60,69 @@ def secret_hash(secret: str) -> str:
 
 def has_usable_password(user: User) -> bool:
     return user.password_hash != UNUSABLE_PASSWORD
+
+
+def normalise_email(email: str) -> str:
+    """Emails are stored and compared trimmed and in lower case."""
+    return email.strip().lower()
+
+
+# --- throttling failed sign-ins --------------------------------------------------------------
+
+# After this many failed sign-ins for one email address within the window, that address is
+# refused until the window has passed (or an administrator unlocks it), whatever the password:
+# guessing stays slow.
+MAX_FAILED_SIGN_INS = 5
+FAILED_SIGN_IN_WINDOW = timedelta(minutes=15)
+# The audit trail is the record of attempts: events on ("sign_in", account_key(address)).
+SIGN_IN_ENTITY = "sign_in"
+SIGN_IN_FAILED = "sign_in_failed"
+SIGN_IN_UNLOCKED = "sign_in_unlocked"
+
+
+def account_key(email: str) -> str:
+    """The audit trail's key for sign-in attempts at one address (a hash: no email is stored)."""
+    return hashlib.sha256(normalise_email(email).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def recent_failures_by_key(session: Session, keys: list[str]) -> dict[str, int]:
+    """Failed sign-ins that count now, per key of `keys` (keys without any left out): those
+    within FAILED_SIGN_IN_WINDOW and after the key's latest unlock."""
+    if not keys:
+        return {}
+    unlock = aliased(AuditEvent)
+    latest_unlock = (
+        select(func.max(unlock.id))
+        .where(
+            unlock.entity_type == SIGN_IN_ENTITY,
+            unlock.entity_id == AuditEvent.entity_id,
+            unlock.action == SIGN_IN_UNLOCKED,
+        )
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(AuditEvent.entity_id, func.count())
+        .where(
+            AuditEvent.entity_type == SIGN_IN_ENTITY,
+            AuditEvent.entity_id.in_(keys),
+            AuditEvent.action == SIGN_IN_FAILED,
+            AuditEvent.at >= utcnow() - FAILED_SIGN_IN_WINDOW,
+            # Ids, not times: an unlock and a failure in one clock tick are still ordered.
+            AuditEvent.id > func.coalesce(latest_unlock, 0),
+        )
+        .group_by(AuditEvent.entity_id)
+    ).all()
+    return {str(key): int(count) for key, count in rows}
+
+
+def recent_failures(session: Session, key: str) -> int:
+    """Failed sign-ins at the address of `key` that count now."""
+    return recent_failures_by_key(session, [key]).get(key, 0)
+
+
+def is_throttled(failures: int) -> bool:
+    """Whether that many failed sign-ins lock the address."""
+    return failures >= MAX_FAILED_SIGN_INS
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -242,7 +307,7 @@ def link_to(base_url: str, secret: str) -> str:
     return f"{base_url.rstrip('/')}/reset/{secret}"
 
 
-def _fresh_link(session: Session, user: User, purpose: TokenPurpose, base_url: str) -> str:
+def fresh_link(session: Session, user: User, purpose: TokenPurpose, base_url: str) -> str:
     """A new one-time link of `purpose` for the user; the open ones of that purpose stop working
     (only the link of the latest e-mail is good)."""
     void_open_tokens(session, user.id, purpose)
@@ -272,7 +337,7 @@ def request_password_reset(session: Session, email: str, base_url: str) -> bool:
     if (recent or 0) >= MAX_RESETS_PER_HOUR:
         audit.record(session, "anonymous", "password_reset_throttled", "user", user.id)
         return False
-    link = _fresh_link(session, user, TokenPurpose.RESET, base_url)
+    link = fresh_link(session, user, TokenPurpose.RESET, base_url)
     queue_email(
         session,
         to=user.email,
@@ -363,7 +428,7 @@ def invite_attorney(
             "inviting them."
         )
     user = _account_for(session, attorney)  # refuses before changing anything
-    link = _fresh_link(session, user, TokenPurpose.INVITE, base_url)
+    link = fresh_link(session, user, TokenPurpose.INVITE, base_url)
     queue_email(
         session,
         to=user.email,

@@ -20,8 +20,9 @@ from models.db import Database
 from models.entities import Attorney, Child, Court, Role, User
 from models.imports import ImportFailed, import_csv
 
+from .cli_users import check_password
 from .extensions import get_db
-from .security import MIN_PASSWORD_LENGTH, hash_password
+from .security import hash_password
 
 DEMO_USERS = (
     ("coordinator@demo.test", Role.COORDINATOR),
@@ -75,12 +76,8 @@ def seed_demo(
             "seed-demo creates demo accounts with a known password and invented children: it is "
             "refused in production. Set COUNSELMATCH_ENV=development for a demo database."
         )
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise click.BadParameter(
-            f"the password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH} "
-            "(or leave --password out to have one generated).",
-            param_hint="--password",
-        )
+    if password is not None:
+        check_password(password)
     secret = password if password is not None else secrets.token_urlsafe(12)
     day = as_of.date() if as_of else date.today()
     database = get_db()

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from models import audit
 from models.entities import Attorney, Role, User
+from models.passwords import MIN_PASSWORD_LENGTH, password_problem
 
 from .extensions import get_db
-from .security import MIN_PASSWORD_LENGTH, hash_password, normalise_email
+from .security import hash_password, normalise_email
 
 
 def _check_email(email: str) -> str:
@@ -29,11 +30,12 @@ def _check_email(email: str) -> str:
     return email
 
 
-def _check_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
+def check_password(password: str) -> str:
+    """The password if the password rule (models.passwords) accepts it, else a usage error."""
+    problem = password_problem(password)
+    if problem:
         raise click.BadParameter(
-            f"the password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH} "
-            "(or leave --password out to have one generated).",
+            f"{problem} (Or leave --password out to have one generated.)",
             param_hint="--password",
         )
     return password
@@ -42,17 +44,18 @@ def _check_password(password: str) -> str:
 def _choose_password(given: str | None) -> tuple[str, bool]:
     """(password, generated?): the one given, else one typed at a terminal, else a random one."""
     if given is not None:
-        return _check_password(given), False
+        return check_password(given), False
     if sys.stdin.isatty():
         typed: str = click.prompt(
-            f"Password (at least {MIN_PASSWORD_LENGTH} characters; empty to generate one)",
+            f"Password (at least {MIN_PASSWORD_LENGTH} characters, not a common one; empty to "
+            "generate one)",
             default="",
             show_default=False,
             hide_input=True,
             confirmation_prompt=True,
         )
         if typed:
-            return _check_password(typed), False
+            return check_password(typed), False
     return secrets.token_urlsafe(12), True
 
 

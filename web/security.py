@@ -12,7 +12,7 @@ from flask_login import UserMixin, current_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models.accounts import find_session_user, has_usable_password
+from models.accounts import find_session_user, has_usable_password, normalise_email
 from models.entities import Role, User
 from models.settings import public_base_url
 
@@ -24,9 +24,6 @@ ROLE_LABELS = {
     Role.PROGRAM_LEAD: "Program lead",
     Role.ADMIN: "Administrator",
 }
-
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 1024  # what the sign-in form accepts
 
 # Only what the pages need: our own styles, images and forms; no inline script or style, no
 # framing (clickjacking), no plugins.
@@ -119,11 +116,6 @@ def site_base_url() -> str:
     """The site's address for links sent by e-mail: the `app.base_url` setting, the one source
     the offer e-mails use too (never the request's Host header, which the visitor chooses)."""
     return public_base_url(get_session())
-
-
-def normalise_email(email: str) -> str:
-    """Emails are stored and compared trimmed and in lower case."""
-    return email.strip().lower()
 
 
 def is_safe_next(target: str | None) -> bool:

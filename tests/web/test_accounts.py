@@ -130,8 +130,20 @@ def test_password_change_signs_out_other_sessions_only(app, make_user, db):
         (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "confirm", "The two passwords differ"),
         (PASSWORD, "x" * 1025, "x" * 1025, "password", "at most 1024"),
         ("", NEW_PASSWORD, NEW_PASSWORD, "current", "Enter your current password."),
+        (PASSWORD, "Password1234", "Password1234", "password", "most common passwords"),
+        (PASSWORD, "z" * 20, "z" * 20, "password", "one character repeated"),
+        (PASSWORD, "nul\x00 in the password", "nul\x00 in the password", "password", "NUL"),
     ],
-    ids=["wrong-current", "too-short", "mismatch", "too-long", "no-current"],
+    ids=[
+        "wrong-current",
+        "too-short",
+        "mismatch",
+        "too-long",
+        "no-current",
+        "common",
+        "repeated",
+        "nul",
+    ],
 )
 def test_account_refuses_bad_input_next_to_the_field(
     client, signed_in, db, current, password, confirm, field, message
@@ -257,6 +269,9 @@ def test_unknown_link_post_is_refused_too(client):
         (NEW_PASSWORD, "something else entirely", "confirm", "The two passwords differ"),
         ("y" * 1025, "y" * 1025, "password", "at most 1024"),
         ("", "", "password", "Enter a new password."),
+        ("QWERTYUIOPASDF", "QWERTYUIOPASDF", "password", "most common passwords"),
+        ("1111111111111", "1111111111111", "password", "one character repeated"),
+        ("a\x00b long passphrase", "a\x00b long passphrase", "password", "NUL"),
     ],
 )
 def test_reset_refuses_bad_passwords_and_keeps_the_link(

@@ -7,15 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from models.accounts import FAILED_SIGN_IN_WINDOW, MAX_FAILED_SIGN_INS, account_key
 from models.base import utcnow
 from models.entities import AuditEvent, Role, User
-from web.auth.routes import (
-    BAD_CREDENTIALS,
-    FAILED_SIGN_IN_WINDOW,
-    MAX_FAILED_SIGN_INS,
-    TOO_MANY_ATTEMPTS,
-    account_key,
-)
+from web.auth.routes import BAD_CREDENTIALS, TOO_MANY_ATTEMPTS
 from web.security import is_safe_next
 
 from .conftest import PASSWORD, csrf_token

@@ -93,7 +93,7 @@ def test_attorney_account_linked_to_a_profile(runner, db, factories, auth, clien
 
 def test_attorney_account_without_profile_gets_a_note(runner, db):
     result = runner.invoke(
-        cli, ["create-user", "a@example.org", "--role", "attorney", "--password", "x" * 12]
+        cli, ["create-user", "a@example.org", "--role", "attorney", "--password", "long passphrase"]
     )
     assert result.exit_code == 0
     assert "linked to no attorney profile" in result.output
@@ -106,7 +106,10 @@ def test_attorney_account_without_profile_gets_a_note(runner, db):
         (["a@example.org"], 2, "Missing option '--role'"),
         (["not-an-email", "--role", "admin"], 2, "is not an email address"),
         (["a b@example.org", "--role", "admin"], 2, "is not an email address"),
-        (["a@example.org", "--role", "admin", "--password", "short"], 2, "use at least 12"),
+        (["a@example.org", "--role", "admin", "--password", "short"], 2, "Use at least 12"),
+        (["a@example.org", "--role", "admin", "--password", "x" * 1025], 2, "Use at most 1024"),
+        (["a@example.org", "--role", "admin", "--password", "Password1234"], 2, "most common"),
+        (["a@example.org", "--role", "admin", "--password", "aaaaaaaaaaaaaa"], 2, "repeated"),
         (
             ["a@example.org", "--role", "attorney", "--attorney-external-id", "NOPE"],
             1,

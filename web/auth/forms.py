@@ -8,8 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from ..validators import no_nul
+from models.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+from ..validators import new_password, no_nul
 
 EMAIL_FIELD_VALIDATORS = [
     DataRequired("Enter your email address."),
@@ -17,8 +18,8 @@ EMAIL_FIELD_VALIDATORS = [
     no_nul,
 ]
 NEW_PASSWORD_HINT = (
-    f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words are easy to remember "
-    "and hard to guess."
+    f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters, not a common password nor one "
+    "character repeated. A few unrelated words are easy to remember and hard to guess."
 )
 
 
@@ -43,16 +44,7 @@ class ForgotPasswordForm(FlaskForm):
 
 
 def _new_password_validators() -> list[Any]:
-    return [
-        DataRequired("Enter a new password."),
-        Length(
-            min=MIN_PASSWORD_LENGTH,
-            max=MAX_PASSWORD_LENGTH,
-            message=(
-                f"Use at least {MIN_PASSWORD_LENGTH} and at most {MAX_PASSWORD_LENGTH} characters."
-            ),
-        ),
-    ]
+    return [DataRequired("Enter a new password."), new_password]
 
 
 def _confirm_field() -> PasswordField:

@@ -6,20 +6,16 @@ reset end; resets, invitations accepted and password changes are recorded in the
 
 from __future__ import annotations
 
-import hashlib
-from datetime import timedelta
 from typing import cast
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
 from models import accounts, audit
 from models.base import utcnow
-from models.entities import AuditEvent, TokenPurpose, User
+from models.entities import TokenPurpose, User
 
 from ..extensions import get_session
 from ..security import (
@@ -50,36 +46,11 @@ def password_hint() -> dict[str, str]:
 # One message for an unknown email, a wrong password and a switched-off account alike, so the
 # page never tells an attacker which emails have accounts.
 BAD_CREDENTIALS = "That email address and password do not match an active account."
-# After this many failed sign-ins for one email address within the window, that address is
-# refused until the window has passed, whatever the password: guessing stays slow.
-MAX_FAILED_SIGN_INS = 5
-FAILED_SIGN_IN_WINDOW = timedelta(minutes=15)
 TOO_MANY_ATTEMPTS = (
-    "Too many failed sign-ins for this email address. Wait 15 minutes and try again, or ask an "
-    "administrator to check the account."
+    "Too many failed sign-ins for this email address. Wait "
+    f"{accounts.FAILED_SIGN_IN_WINDOW.seconds // 60} minutes and try again, or ask an "
+    "administrator to unlock the address."
 )
-
-
-def account_key(email: str) -> str:
-    """The audit trail's key for sign-in attempts at one address (a hash: no email is stored)."""
-    return hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]
-
-
-def recent_failures(db: Session, key: str) -> int:
-    since = utcnow() - FAILED_SIGN_IN_WINDOW
-    return (
-        db.scalar(
-            select(func.count())
-            .select_from(AuditEvent)
-            .where(
-                AuditEvent.entity_type == "sign_in",
-                AuditEvent.entity_id == key,
-                AuditEvent.action == "sign_in_failed",
-                AuditEvent.at >= since,
-            )
-        )
-        or 0
-    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -92,10 +63,10 @@ def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         db = get_session()
-        key = account_key(form.email.data or "")
+        key = accounts.account_key(form.email.data or "")
         with db.begin():
-            if recent_failures(db, key) >= MAX_FAILED_SIGN_INS:
-                audit.record(db, "anonymous", "sign_in_throttled", "sign_in", key)
+            if accounts.is_throttled(accounts.recent_failures(db, key)):
+                audit.record(db, "anonymous", "sign_in_throttled", accounts.SIGN_IN_ENTITY, key)
                 throttled = True
             else:
                 throttled = False
@@ -106,7 +77,14 @@ def login() -> str | Response:
                     audit.record(db, user, "sign_in", "user", user.id)
                 else:
                     reason = "inactive" if user is not None else "bad_credentials"
-                    audit.record(db, "anonymous", "sign_in_failed", "sign_in", key, reason=reason)
+                    audit.record(
+                        db,
+                        "anonymous",
+                        accounts.SIGN_IN_FAILED,
+                        accounts.SIGN_IN_ENTITY,
+                        key,
+                        reason=reason,
+                    )
                     user = None
         if throttled:
             page = render_template(

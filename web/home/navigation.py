@@ -36,6 +36,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("coordinator.uploads", "Spreadsheets", COORDINATOR),
     NavLink("coordinator.audit", "Audit trail", COORDINATOR),
     NavLink("reports.index", "Reports", frozenset(REPORT_READERS)),
+    NavLink("admin.users_list", "Accounts", frozenset({Role.ADMIN})),
     NavLink("admin.settings", "Settings", frozenset({Role.ADMIN})),
     NavLink("admin.outbox", "E-mail outbox", frozenset({Role.ADMIN})),
     NavLink("attorney.overview", "Overview", ATTORNEY),
