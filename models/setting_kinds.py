@@ -139,7 +139,10 @@ class SettingSpec(Generic[T]):
 
     def stored(self, session: Session) -> Any:
         """The value as stored (unchecked), or the default's stored form when nothing is."""
-        row = get_setting(session, self.row_key, None)
+        return self.stored_in(get_setting(session, self.row_key, None))
+
+    def stored_in(self, row: Any) -> Any:
+        """The value as stored in `row` (the setting's row as read, or None when there is none)."""
         if self.part is None:
             return self.to_stored(self.default) if row is None else row
         if isinstance(row, dict) and self.part in row:
@@ -154,6 +157,10 @@ class SettingSpec(Generic[T]):
     def read(self, session: Session) -> T:
         """The setting as the organisation has set it (or its default), checked."""
         return self.check(self.stored(session))
+
+    def read_in(self, row: Any) -> T:
+        """As `read`, from the row already read (settings that share one row read it once)."""
+        return self.check(self.stored_in(row))
 
     def write(self, session: Session, value: T) -> None:
         """Store a value (parsed by `parse`: already checked). The caller audits the change."""

@@ -443,8 +443,9 @@ def interpreter_languages(session: Session) -> frozenset[str]:
 
 def load_match_settings(session: Session) -> MatchSettings:
     """The engine's settings as the organisation has set them (unknown stored keys are ignored)."""
+    weights = get_setting(session, MATCH_WEIGHTS_KEY, None)
     return MatchSettings(
-        **{name: WEIGHTS[name].read(session) for name in WEIGHT_NAMES},
+        **{name: WEIGHTS[name].read_in(weights) for name in WEIGHT_NAMES},
         interpreter_languages=interpreter_languages(session),
         mentored_for_detained=MENTORED_FOR_DETAINED.read(session),
     )
