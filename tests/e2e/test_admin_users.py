@@ -15,9 +15,9 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from fixtures import factories as f
+from jobs.clock import load_schedule
 from models.db import Database
 from models.entities import OutboxMessage, Role
-from jobs.clock import load_schedule
 from models.settings import PUBLIC_BASE_URL_KEY
 
 from . import E2E
