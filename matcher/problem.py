@@ -102,8 +102,8 @@ class MatchSettings:
 
 @dataclass(frozen=True, slots=True)
 class PreviousProposal:
-    """A proposal of an earlier run still awaiting review. Keeping it is worth the problem's
-    stability bonus, if the pair is eligible now; `run_id` is the run it was first proposed by."""
+    """A proposal of an earlier run still awaiting review (`run_id`: the run that made it).
+    Keeping it is worth the problem's stability bonus, if the pair is eligible now."""
 
     child_id: int
     attorney_id: int

@@ -83,7 +83,7 @@ def test_a_sibling_group_keeps_its_attorney() -> None:
     assert pairs(solved(keeping(base, {1: 10, 2: 10}), full_model_max_pairs=0)) == {1: 10, 2: 10}
 
 
-def test_each_proposal_names_the_run_it_was_first_made_by() -> None:
+def test_each_kept_proposal_names_the_run_that_made_it() -> None:
     base = problem([child(1), child(2)], [attorney(10), attorney(11)])
     previous = (PreviousProposal(1, 11, 3), PreviousProposal(2, 10, 8))
     result = solved(dataclasses.replace(base, previous=previous, stability_bonus=5.0))
