@@ -13,6 +13,7 @@ RUNS = [
     ["bench.engine", "--children", "50000", "--attorneys", "10000"],
     ["bench.nightly_run", "--children", "5000", "--attorneys", "1000"],
     ["bench.nightly_run", "--children", "50000", "--attorneys", "10000"],
+    ["bench.stability", "--children", "5000", "--attorneys", "1000"],
     ["bench.review_queue", "--proposals", "5000"],
     ["bench.reports", "--children", "50000", "250000", "--sqlite"],
 ]

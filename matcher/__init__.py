@@ -17,7 +17,14 @@ from .failures import (
     pair_failures,
 )
 from .greedy import greedy_baseline
-from .problem import AttorneyInput, ChildInput, CourtInput, MatchProblem, MatchSettings
+from .problem import (
+    AttorneyInput,
+    ChildInput,
+    CourtInput,
+    MatchProblem,
+    MatchSettings,
+    PreviousProposal,
+)
 from .result import MatchResult, Proposal, SolveStatus, Unmatched, UnmatchedReason
 from .rules import PairRule
 from .solve import solve
@@ -38,6 +45,7 @@ __all__ = [
     "MatchSettings",
     "PairJudge",
     "PairRule",
+    "PreviousProposal",
     "Proposal",
     "RefusedFailure",
     "RuleFailure",

@@ -132,6 +132,7 @@ class Instance:
         self._index_attorneys()
         self._index_children()
         self._index_exclusions()
+        self._index_kept()
         self._build_classes()
         self._restrict_siblings()
         self._index_flow_profiles()
@@ -339,6 +340,32 @@ class Instance:
         self.refused: dict[int, IndexArray] = self._by_child(problem.refused)
         self.excluded: dict[int, IndexArray] = self._by_child(problem.conflicts | problem.refused)
 
+    def _index_kept(self) -> None:
+        """The previous proposals whose child and attorney are both in this problem. The bonus
+        is added to a pair's fit only where the pair is eligible (`rule_eligible`, `pair_units`):
+        the rules decide eligibility, never the bonus. A bonus of 0 keeps nothing."""
+        self.kept_units = units(self.problem.stability_bonus)
+        # child index -> attorney index of its previous proposal, -1 for none
+        self.kept_of: IndexArray = np.full(len(self.children), -1, dtype=np.int32)
+        # child index -> the run that first proposed the pair
+        self.kept_from_run: dict[int, int] = {}
+        if self.kept_units > 0:
+            for proposal in self.problem.previous:
+                ci = self.child_index.get(proposal.child_id)
+                ai = self.attorney_index.get(proposal.attorney_id)
+                if ci is not None and ai is not None:
+                    self.kept_of[ci] = ai
+                    self.kept_from_run[ci] = proposal.run_id
+        # Children whose fit is their own, so they are never pooled with others of their class:
+        # a conflict, a refusal, or a proposal to keep.
+        self.on_own: frozenset[int] = frozenset(self.excluded) | frozenset(self.kept_from_run)
+
+    def kept_units_of(self, children: IndexArray, attorneys: IndexArray) -> IntArray:
+        """The stability bonus units of pairs (children[i], attorneys[i]): the bonus where the
+        pair is the child's previous proposal, else 0."""
+        result: IntArray = np.where(self.kept_of[children] == attorneys, self.kept_units, 0)
+        return result.astype(np.int64)
+
     def tier_of(self, child: int) -> Tier:
         return Tier(int(self.tier[child]))
 
@@ -482,7 +509,11 @@ class Instance:
         """A sibling group whose members share a class enters the flow as one hub, with the
         group's attorneys and their attorney-side fit."""
         self.hub_group: BoolArray = np.array(
-            [len(np.unique(self.child_class[members])) == 1 for members in self.groups],
+            [
+                len(np.unique(self.child_class[members])) == 1
+                and not (self.kept_of[members] >= 0).any()
+                for members in self.groups
+            ],
             dtype=np.bool_,
         ).reshape(len(self.groups))
         options: list[tuple[IndexArray, IntArray]] = []
@@ -508,12 +539,17 @@ class Instance:
         if excluded is not None:
             keep = ~np.isin(attorneys, excluded)
             attorneys, fit = attorneys[keep], fit[keep]
+        if self.kept_of[child] >= 0:
+            fit = fit + np.where(attorneys == self.kept_of[child], self.kept_units, 0)
         return attorneys, fit
 
     def pair_units(self, children: IndexArray, attorneys: IndexArray) -> IntArray:
-        """Fit units of eligible pairs (children[i], attorneys[i]), without load."""
+        """Fit units of eligible pairs (children[i], attorneys[i]), without load, with the
+        stability bonus where a pair is kept."""
         table = self.class_options
         wanted = self.child_class[children].astype(np.int64) * len(self.attorneys) + attorneys
         position = np.searchsorted(self._class_option_keys, wanted)
         result: IntArray = table.units[position] + self.tender_units[children]
+        if self.kept_from_run:
+            result = result + self.kept_units_of(children, attorneys)
         return result

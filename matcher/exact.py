@@ -100,10 +100,10 @@ def pool_entities(
     inst: Instance, children: Sequence[int], key_extra: Sequence[int]
 ) -> list[Entity]:
     """Children outside sibling groups, pooled by (class, tier, tender age, key_extra);
-    a child with a conflict or refusal is a pool of its own."""
+    a child with a conflict, a refusal or a proposal to keep is a pool of its own."""
     pools: dict[tuple[int, ...], list[int]] = {}
     for child, extra in zip(children, key_extra, strict=True):
-        if child in inst.excluded:
+        if child in inst.on_own:
             key: tuple[int, ...] = (-1, child)
         else:
             key = (

@@ -165,6 +165,10 @@ class Explainer:
         reasons.append(f"{_ordinal(kth_new_case)} new case for this attorney (carries {carried})")
         if record.next_hearing_date is not None and record.next_hearing_date < inst.as_of:
             reasons.append(f"hearing date {record.next_hearing_date.isoformat()} already past")
+        kept_units = 0
+        if int(inst.kept_of[child]) == attorney:
+            kept_units = inst.kept_units
+            reasons.append(f"kept from run {inst.kept_from_run[child]}")
         parts = {
             "language": _points(language_units),
             "expertise": _points(inst.expertise_units(klass.case_type)[attorney]),
@@ -172,6 +176,8 @@ class Explainer:
             "tender_age": _points(tender_units),
             "load": _points(-load_units),
         }
+        if kept_units:
+            parts["kept"] = _points(kept_units)
         return Proposal(
             child_id=record.id,
             attorney_id=inst.attorneys[attorney].id,
@@ -182,6 +188,7 @@ class Explainer:
                 + int(inst.distance_units[klass.court, attorney])
                 + tender_units
                 - load_units
+                + kept_units
             ),
             score_parts=parts,
             why="; ".join(reasons),

@@ -1,13 +1,14 @@
 """The min-cost flow core: children -> attorneys -> sink, with an unmatched arc per child.
 
 Children who differ in nothing the flow can see (same eligibility and fit, tier and tender age;
-no sibling group; no conflict or refusal) are interchangeable, so they enter as one bucket node
-whose supply is their number, and their class shares one node with an arc to each eligible
-attorney. This is the same flow as one node per child (any integral flow splits back into single
-children at equal cost) with a fraction of the arcs. A sibling group whose members share a class
-gets one hub node with the group's arcs to attorneys; other siblings, and children with a
-conflict or refusal, keep their own arcs. Each attorney reaches the sink through one arc per free
-place, of increasing cost: the convex load-balancing cost.
+no sibling group; no conflict, refusal or proposal to keep) are interchangeable, so they enter as
+one bucket node whose supply is their number, and their class shares one node with an arc to each
+eligible attorney. This is the same flow as one node per child (any integral flow splits back into
+single children at equal cost) with a fraction of the arcs. A sibling group whose members share a
+class gets one hub node with the group's arcs to attorneys (unless a member has a proposal to
+keep); other siblings, and children with a conflict, a refusal or a proposal to keep (whose bonus
+is on one arc: see matcher.scoring), keep their own arcs. Each attorney reaches the sink through
+one arc per free place, of increasing cost: the convex load-balancing cost.
 """
 
 from __future__ import annotations
@@ -231,7 +232,8 @@ class _FlowBuilder:
         self.readers.append(read)
 
     def add_own(self, children: IndexArray) -> None:
-        """Children with arcs of their own: conflicts or refusals, or siblings of mixed classes."""
+        """Children with arcs of their own: conflicts, refusals or a proposal to keep, or siblings
+        of mixed classes or with a proposal to keep."""
         inst = self.inst
         nodes = self.new_nodes(len(children), 1)
         self.arcs.add(nodes, self.SINK, 1, 0, self._prefers(children, -1))
@@ -327,8 +329,8 @@ def solve_flow(
     builder.add_attorneys(most_places=int(taking_part.sum()))
 
     own = taking_part & (inst.group_of >= 0)
-    if inst.excluded:
-        own[list(inst.excluded)] = True
+    if inst.on_own:
+        own[sorted(inst.on_own)] = True
         own &= taking_part
     hubs = np.array(
         [
@@ -343,8 +345,8 @@ def solve_flow(
         own[inst.groups[g]] = False
     builder.add_own(np.flatnonzero(own).astype(np.int32))
     pooled = taking_part & (inst.group_of < 0)
-    if inst.excluded:
-        pooled[list(inst.excluded)] = False
+    if inst.on_own:
+        pooled[sorted(inst.on_own)] = False
     builder.add_pools(np.flatnonzero(pooled).astype(np.int32))
     attorney_of, cost, solve_s = builder.solve()
     return FlowSolution(

@@ -101,6 +101,16 @@ class MatchSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PreviousProposal:
+    """A proposal of an earlier run still awaiting review (`run_id`: the run that made it).
+    Keeping it is worth the problem's stability bonus, if the pair is eligible now."""
+
+    child_id: int
+    attorney_id: int
+    run_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class MatchProblem:
     as_of: date
     courts: tuple[CourtInput, ...]
@@ -113,3 +123,23 @@ class MatchProblem:
     settings: MatchSettings = MatchSettings()
     # code -> display name, for explanations only; a code without a name is shown as the code
     language_names: Mapping[str, str] = field(default_factory=dict)
+    # The proposals still awaiting review (at most one per child), and the fit points that
+    # keeping one is worth: among assignments with the same tier counts, a queue a coordinator is
+    # half-way through stays as it was unless another assignment fits better by more than that.
+    previous: tuple[PreviousProposal, ...] = ()
+    stability_bonus: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.stability_bonus) or self.stability_bonus < 0:
+            raise ValueError(
+                f"MatchProblem.stability_bonus is {self.stability_bonus!r}: it must be finite and "
+                "zero or more (0 switches stable proposals off)"
+            )
+        seen: set[int] = set()
+        for proposal in self.previous:
+            if proposal.child_id in seen:
+                raise ValueError(
+                    f"MatchProblem.previous: child {proposal.child_id} has two proposals; a child "
+                    "awaits review on one proposal at most"
+                )
+            seen.add(proposal.child_id)

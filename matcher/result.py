@@ -35,8 +35,9 @@ class UnmatchedReason(StrEnum):
     NOT_PLACED = "not_placed"
 
 
-# Keys of Proposal.score_parts, in display order.
-SCORE_PARTS = ("language", "expertise", "distance", "tender_age", "load")
+# Keys of Proposal.score_parts, in display order; "kept" (the stability bonus) only on a kept
+# previous proposal.
+SCORE_PARTS = ("language", "expertise", "distance", "tender_age", "load", "kept")
 
 # Keys of Unmatched.counts: how many attorneys are left after each filter, in order.
 FILTER_COUNTS = (

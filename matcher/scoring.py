@@ -9,6 +9,11 @@ bonuses separated by more than that (and the lowest bonus above it too), no cycl
 higher tier at the cost of a lower one can be improving, so a min-cost flow is lexicographically
 optimal: T1 count, then T2, T3, T4, then fit. The brute-force tests check this.
 Sibling groups break the matroid argument; the CP-SAT model optimises tier by tier instead.
+
+Stable proposals: keeping a previous proposal that is still eligible adds the stability bonus to
+that pair's fit. It is part of the fit, so it counts in the max pair fit above: the tier bonuses
+grow with it and stay lexicographic; the bonus can only choose among assignments with the same
+tier counts (the keep-or-move tests and the brute-force comparisons check this).
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ def tier_bonus(inst: Instance) -> IntArray:
         if len(klass.attorneys):
             max_pair = max(max_pair, int(np.abs(klass.attorney_units).max()))
     max_pair += int(inst.tender_units.max(initial=0))
+    if inst.kept_from_run:
+        max_pair += inst.kept_units
     capacity = np.where(inst.available, inst.free_slots, 0)
     max_load = int((inst.load_units_per_case * (inst.current_load + capacity - 1)).max(initial=0))
     matchable = min(len(inst.children), int(capacity.sum()))

@@ -3,6 +3,7 @@ a `MatchResult` into rows."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -12,7 +13,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from matcher.problem import AttorneyInput, ChildInput, CourtInput, MatchProblem, MatchSettings
+from matcher.problem import (
+    AttorneyInput,
+    ChildInput,
+    CourtInput,
+    MatchProblem,
+    MatchSettings,
+    PreviousProposal,
+)
 from matcher.result import MatchResult, Proposal
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, Tier
 
@@ -37,7 +45,7 @@ from .entities import (
     MatchStatus,
     UnmatchedChild,
 )
-from .settings import load_match_settings, offer_timing
+from .settings import load_match_settings, offer_timing, stability_bonus
 
 # Pairs never proposed again; an offer that expired unanswered rests its pair for a while only.
 REFUSED_STATUSES = (MatchStatus.REJECTED, MatchStatus.DECLINED)
@@ -219,8 +227,28 @@ def load_attorneys(
 def load_problem(
     session: Session, as_of: date, settings: MatchSettings | None = None
 ) -> MatchProblem:
-    """Everything the engine needs, read in one transaction, as of `as_of`."""
-    return _problem(session, as_of, load_children(session), load_attorneys(session), None, settings)
+    """Everything the engine needs, read in one transaction, as of `as_of`, with the proposals
+    awaiting review and the stability bonus: a run keeps them where that costs no child."""
+    problem = _problem(
+        session, as_of, load_children(session), load_attorneys(session), None, settings
+    )
+    return dataclasses.replace(
+        problem, previous=awaiting_review(session), stability_bonus=stability_bonus(session)
+    )
+
+
+def awaiting_review(session: Session) -> tuple[PreviousProposal, ...]:
+    """The proposals awaiting review: the latest successful run's, which replaced all earlier
+    ones (should a child have two, its newest)."""
+    newest: dict[int, PreviousProposal] = {}
+    for child_id, attorney_id, run_id in session.execute(
+        select(Match.child_id, Match.attorney_id, Match.run_id)
+        .where(Match.status == MatchStatus.PROPOSED, Match.run_id.is_not(None))
+        .order_by(Match.id)
+    ):
+        if run_id is not None:  # always, by the WHERE clause: for the type checker
+            newest[child_id] = PreviousProposal(child_id, attorney_id, run_id)
+    return tuple(newest[child_id] for child_id in sorted(newest))
 
 
 def load_child_problem(

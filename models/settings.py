@@ -151,8 +151,7 @@ STABILITY_BONUS = Number(
     label="Stable-proposal bonus",
     meaning=(
         "Fit points for keeping a proposal of the previous run that is still eligible, so a "
-        "review queue is not reshuffled; never worth a child in a more urgent tier. Not used "
-        "by the engine yet: stable proposals come with a later engine change."
+        "review queue is not reshuffled; never worth a child, in any tier. 0 turns it off."
     ),
     unit="points",
     default=DEFAULT_STABILITY_BONUS,

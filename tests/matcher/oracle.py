@@ -84,7 +84,8 @@ def broken_rules(problem: MatchProblem, child: ChildInput, attorney: AttorneyInp
 
 
 def pair_fit(problem: MatchProblem, child: ChildInput, attorney: AttorneyInput) -> dict[str, float]:
-    """Score parts of an eligible pair, without load, in points."""
+    """Score parts of an eligible pair, without load, in points; "kept" (the stability bonus)
+    when the pair is the child's previous proposal."""
     s = problem.settings
     weight = {
         LanguageLevel.NATIVE: s.language_native,
@@ -103,12 +104,17 @@ def pair_fit(problem: MatchProblem, child: ChildInput, attorney: AttorneyInput) 
     best_level = max(levels, key=EXPERTISE_ORDER.__getitem__)
     distance = _distance(problem, child, attorney)
     far = s.distance_cap_km if distance is None else min(distance, s.distance_cap_km)
-    return {
+    parts = {
         "language": max(options),
         "expertise": expertise_weight[best_level],
         "distance": -s.distance_per_100km * far / 100,
         "tender_age": s.tender_age if age_on(child.birth_date, problem.as_of) < 13 else 0.0,
     }
+    if problem.stability_bonus and any(
+        (p.child_id, p.attorney_id) == (child.id, attorney.id) for p in problem.previous
+    ):
+        parts["kept"] = problem.stability_bonus
+    return parts
 
 
 def load_cost(problem: MatchProblem, attorney: AttorneyInput, new_cases: int) -> float:
@@ -187,6 +193,7 @@ def check_rules(problem: MatchProblem, result: MatchResult) -> None:
         assert proposal.tier == tier_of(problem, child)
         assert math.isclose(proposal.score, sum(proposal.score_parts.values()), abs_tol=1e-6)
         expected = pair_fit(problem, child, attorney)
+        assert set(proposal.score_parts) == {*expected, "load"}, proposal
         for part, value in expected.items():
             assert math.isclose(proposal.score_parts[part], value, abs_tol=0.006), (part, proposal)
     per_attorney = Counter(p.attorney_id for p in result.proposals)

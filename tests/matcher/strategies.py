@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from hypothesis import strategies as st
 
-from matcher.problem import AttorneyInput, ChildInput, MatchProblem, MatchSettings
+from matcher.problem import AttorneyInput, ChildInput, MatchProblem, MatchSettings, PreviousProposal
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel
 
 from .builders import AS_OF, BAL, NYC, born_aged
@@ -173,3 +173,30 @@ def problems(
         refused=frozenset(draw(st.lists(every_pair, max_size=1))),
         settings=draw(settings),
     )
+
+
+# Stability bonuses from none to far above any fit difference here (the tiers must still win).
+STABILITY_BONUSES = (5.0, 0.0, 0.5, 30.0, 100.0, 400.0)
+
+
+@st.composite
+def with_previous(draw: st.DrawFn, problem: MatchProblem) -> MatchProblem:
+    """The problem with a previous run's proposals (any pair, eligible now or not) and a bonus."""
+    attorney_ids = [a.id for a in problem.attorneys]
+    previous = [
+        PreviousProposal(child.id, draw(st.sampled_from(attorney_ids)), draw(st.integers(1, 9)))
+        for child in problem.children
+        if draw(st.sampled_from((True, True, False)))
+    ]
+    return dataclasses.replace(
+        problem,
+        previous=tuple(previous),
+        stability_bonus=draw(st.sampled_from(STABILITY_BONUSES)),
+    )
+
+
+@st.composite
+def stable_problems(
+    draw: st.DrawFn, mix: Mix = VARIED, max_children: int = 6, max_attorneys: int = 3
+) -> MatchProblem:
+    return draw(with_previous(draw(problems(mix, max_children, max_attorneys))))

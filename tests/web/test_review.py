@@ -103,6 +103,24 @@ def test_the_queue_shows_each_proposal_most_urgent_first(client, coordinator, fa
     assert '<th scope="col">Child</th>' in text and "<caption>" in text
 
 
+def test_a_kept_proposal_shows_its_bonus_and_the_run_it_was_kept_from(
+    client, coordinator, factories, run
+):
+    kept = propose(run, external_id="C-KEPT")
+    kept.score, kept.score_parts = (
+        65.0,
+        {"language": 30.0, "expertise": 30.0, "distance": 0.0, "load": 0.0, "kept": 5.0},
+    )
+    kept.explanation = "speaks Spanish (native); expert in asylum; kept from run 3"
+    factories.commit()
+
+    row = text_of(client.get("/review"))
+    row = plain(row[row.index('data-child="C-KEPT"') :])
+    assert "kept proposal +5.0" in row
+    assert "kept from run 3" in row
+    assert row.index("load +0.0") < row.index("kept proposal +5.0")
+
+
 def test_the_first_page_takes_the_same_few_queries_for_3_or_30_proposals(
     app, client, coordinator, factories, run
 ):

@@ -59,6 +59,7 @@ SCORE_PART_LABELS = {
     "distance": "distance",
     "tender_age": "tender age",
     "load": "load",
+    "kept": "kept proposal",
 }
 assert tuple(SCORE_PART_LABELS) == SCORE_PARTS, "SCORE_PART_LABELS must follow SCORE_PARTS"
 LANGUAGE_LEVEL_ORDER = {LanguageLevel.NATIVE: 0, LanguageLevel.FLUENT: 1, LanguageLevel.WORKING: 2}
