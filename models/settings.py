@@ -144,3 +144,20 @@ def solver_time_limit_s(session: Session) -> float:
             f"seconds (default {DEFAULT_TIME_LIMIT_S:g})."
         )
     return float(value)
+
+
+# Retention (DESIGN.md "Administration and privacy"): closed cases' personal data are erased
+# this many whole years after the case closed.
+RETENTION_YEARS_KEY = "privacy.retention_years"
+DEFAULT_RETENTION_YEARS = 7
+
+
+def retention_years(session: Session) -> int:
+    """Whole years after a case closes before its child's personal data are erased (1 to 50)."""
+    value = get_setting(session, RETENTION_YEARS_KEY, DEFAULT_RETENTION_YEARS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
+        raise ValueError(
+            f"The {RETENTION_YEARS_KEY} setting is {value!r}: set it to a whole number of years "
+            f"from 1 to 50 (default {DEFAULT_RETENTION_YEARS})."
+        )
+    return value
