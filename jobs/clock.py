@@ -1,6 +1,6 @@
 """The clock process: APScheduler runs the nightly match, the daily report snapshot, the
-coordinators' daily digest, the hourly offer clock (reminders and expiry) and, every minute,
-the e-mail outbox.
+coordinators' daily digest, the hourly offer clock (reminders and expiry), the daily retention
+erasure and, every minute, the e-mail outbox.
 
 Exactly one clock process runs (the `clock:` line of the Procfile), never inside web workers,
 which would run each job once per worker; the run lock makes a second clock harmless anyway.
@@ -33,6 +33,7 @@ from .mailer import MailSettings, send_mail_job
 from .matching import run_match
 from .offers import run_offer_clock
 from .recruitment import compute_targets
+from .retention import retention_job
 from .runlock import DEFAULT_STALE_AFTER_S, RunInProgress
 
 log = logging.getLogger("counselmatch.clock")
@@ -45,6 +46,7 @@ SEND_MAIL_JOB = "send-mail"
 SEND_MAIL_EVERY = timedelta(minutes=1)
 OFFER_CLOCK_JOB = "hourly-offer-clock"
 DIGEST_JOB = "coordinators-daily-digest"
+RETENTION_JOB = "daily-retention-erasure"
 # A nightly run missed by up to this long (the clock was down or restarting) still runs.
 MISFIRE_GRACE = timedelta(hours=6)
 
@@ -64,6 +66,9 @@ class Schedule:
     coordinator_digest: dict[str, str] = field(
         default_factory=lambda: {"hour": "7", "minute": "0", "second": "0"}
     )
+    retention: dict[str, str] = field(
+        default_factory=lambda: {"hour": "5", "minute": "0", "second": "0"}
+    )
 
     def trigger(self, fields: dict[str, str]) -> CronTrigger:
         return CronTrigger(timezone=ZoneInfo(self.timezone), **fields)
@@ -71,7 +76,7 @@ class Schedule:
 
 def load_schedule(database: Database) -> Schedule:
     """The schedule setting (`schedule`: timezone, nightly_match, report_snapshot, offer_clock,
-    coordinator_digest), or defaults."""
+    coordinator_digest, retention), or defaults."""
     with database.session() as session:
         stored: dict[str, Any] = get_setting(session, SCHEDULE_KEY, {})
     default = Schedule()
@@ -81,6 +86,7 @@ def load_schedule(database: Database) -> Schedule:
         report_snapshot=stored.get("report_snapshot", default.report_snapshot),
         offer_clock=stored.get("offer_clock", default.offer_clock),
         coordinator_digest=stored.get("coordinator_digest", default.coordinator_digest),
+        retention=stored.get("retention", default.retention),
     )
 
 
@@ -190,6 +196,13 @@ def build_scheduler(
         schedule.trigger(schedule.coordinator_digest),
         id=DIGEST_JOB,
         name="Coordinators' daily digest",
+        **common,
+    )
+    scheduler.add_job(
+        retention_job,
+        schedule.trigger(schedule.retention),
+        id=RETENTION_JOB,
+        name="Retention: erase closed cases' personal data",
         **common,
     )
     with database.session() as session:

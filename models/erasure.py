@@ -347,12 +347,3 @@ def _erase_each(
         matches += child_matches
         scrubbed += child_scrubbed
     return ErasureSummary(children, matches, scrubbed)
-
-
-def erase_expired(
-    session: Session, today: date, *, limit: int | None = None
-) -> tuple[date, ErasureSummary]:
-    """The retention rule on `today`: erase the records whose case closed more than
-    `retention_years` ago; returns the cutoff day and what was erased."""
-    cutoff = retention_cutoff(session, today)
-    return cutoff, erase_closed_before(session, cutoff, RETENTION_ACTOR, limit=limit)
