@@ -1,4 +1,4 @@
-"""The administrators' pages (/admin/...): for now the e-mail outbox.
+"""The administrators' pages (/admin/...): the court list and the e-mail outbox.
 
 One blueprint, its routes split by page into modules; every view is admin-only.
 """
@@ -16,3 +16,4 @@ require_roles_for_blueprint(bp, Role.ADMIN)
 
 # Route modules register their views on `bp` when imported (they import `bp` from here).
 from . import outbox  # noqa: E402,F401  isort: skip
+from . import courts  # noqa: E402,F401  isort: skip
