@@ -220,6 +220,10 @@ def set_court_open(session: Session, court_id: int, open_: bool, user: User | st
     return court
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def remove_court(session: Session, court_id: int, user: User | str) -> str:
     """Remove a court no child or attorney refers to; returns its code. A court in use is
     refused (CourtRefused): close it instead."""
@@ -227,8 +231,9 @@ def remove_court(session: Session, court_id: int, user: User | str) -> str:
     use = court_use(session, court_id)
     if use.in_use:
         raise CourtRefused(
-            f"Court {court.code} cannot be removed: {use.children} children and "
-            f"{use.attorneys} attorneys refer to it. Close it instead: its records keep it and "
+            f"Court {court.code} cannot be removed: {_count(use.children, 'child', 'children')} "
+            f"and {_count(use.attorneys, 'attorney', 'attorneys')} refer to it. Close it "
+            "instead: its records keep it and "
             "matching goes on, but it is no longer offered for new choices."
         )
     code = court.code

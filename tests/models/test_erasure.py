@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from fixtures import factories as f
+from models.csv_formats import COLUMNS, CsvKind
 from models.entities import AuditEvent, CaseStatus, Match, MatchEvent, MatchStatus, Role
 from models.erasure import (
     ErasureRefused,
@@ -17,6 +18,8 @@ from models.erasure import (
     erase_closed_before,
     retention_cutoff,
 )
+from models.exports import child_rows
+from models.imports import ImportFailed, import_csv
 from models.offers import OUTCOME_LABELS
 from models.settings import RETENTION_YEARS_KEY, put_setting
 from reports.catalogue import CATALOGUE
@@ -192,3 +195,14 @@ def test_the_retention_setting_is_checked(factories):
     put_setting(factories, RETENTION_YEARS_KEY, 0)
     with pytest.raises(ValueError, match="from 1 to 50"):
         retention_cutoff(factories, TODAY)
+
+
+def test_an_erased_record_never_comes_back_through_a_file_and_is_not_exported(factories):
+    story = closed_story(factories)
+    step(factories, erase_child, story.child_id, story.coordinator, "child_request")
+    header = ",".join(COLUMNS[CsvKind.CHILDREN]) + "\n"
+    row = "C-ERASE-1,Yolanda,Quispe,,2010-03-09,F,Peru,Spanish,,HOU,asylum,,false,,2026-01-05\n"
+    with pytest.raises(ImportFailed, match="record was erased on"):
+        step(factories, import_csv, CsvKind.CHILDREN, (header + row).encode(), actor="cli")
+    assert traces(factories) == []
+    assert [r["external_id"] for r in child_rows(factories)] == []
