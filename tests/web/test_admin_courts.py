@@ -9,6 +9,7 @@ from importlib import resources
 
 import pytest
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import close_all_sessions
 
 from fixtures import factories as f
 from models import AuditEvent, Court, Role
@@ -37,6 +38,8 @@ GOOD = {
 def court_list(db: Database) -> Iterator[Database]:
     """The shipped court list back as it was after the test (courts are kept between tests)."""
     yield db
+    # The test's own sessions first: on PostgreSQL an open one would keep TRUNCATE waiting.
+    close_all_sessions()
     empty_tables(db)
     text = resources.files("models.data").joinpath("courts.csv").read_text(encoding="utf-8")
     shipped = [row["code"] for row in csv.DictReader(text.splitlines())]
