@@ -1,6 +1,6 @@
 """The clock process: APScheduler runs the nightly match, the daily report snapshot, the
-coordinators' daily digest, the hourly offer clock (reminders and expiry) and, every minute,
-the e-mail outbox.
+coordinators' daily digest, the hourly offer clock (reminders and expiry), the daily retention
+erasure and, every minute, the e-mail outbox.
 
 Exactly one clock process runs (the `clock:` line of the Procfile), never inside web workers,
 which would run each job once per worker; the run lock makes a second clock harmless anyway.
@@ -30,6 +30,7 @@ from models.settings import (
     NIGHTLY_MATCH_TIME,
     OFFER_CLOCK_MINUTE,
     REPORT_SNAPSHOT_TIME,
+    RETENTION_TIME,
     SCHEDULE_KEY,
     SCHEDULE_TIMEZONE,
     schedule_setting,
@@ -41,6 +42,7 @@ from .mailer import MailSettings, send_mail_job
 from .matching import run_match
 from .offers import run_offer_clock
 from .recruitment import compute_targets
+from .retention import retention_job
 from .runlock import DEFAULT_STALE_AFTER_S, RunInProgress
 
 log = logging.getLogger("counselmatch.clock")
@@ -54,6 +56,7 @@ SEND_MAIL_JOB = "send-mail"
 SEND_MAIL_EVERY = timedelta(minutes=1)
 OFFER_CLOCK_JOB = "hourly-offer-clock"
 DIGEST_JOB = "coordinators-daily-digest"
+RETENTION_JOB = "daily-retention-erasure"
 # The clock re-reads the schedule setting this often, so a change on /admin/settings moves the
 # jobs without a restart.
 FOLLOW_SCHEDULE_JOB = "follow-schedule-setting"
@@ -73,6 +76,7 @@ class Schedule:
     )
     offer_clock: dict[str, str] = field(default_factory=lambda: dict(OFFER_CLOCK_MINUTE.default))
     coordinator_digest: dict[str, str] = field(default_factory=lambda: dict(DIGEST_TIME.default))
+    retention: dict[str, str] = field(default_factory=lambda: dict(RETENTION_TIME.default))
 
     def trigger(self, fields: dict[str, str]) -> CronTrigger:
         return CronTrigger(timezone=ZoneInfo(self.timezone), **fields)
@@ -84,12 +88,13 @@ class Schedule:
             SNAPSHOT_JOB: self.report_snapshot,
             OFFER_CLOCK_JOB: self.offer_clock,
             DIGEST_JOB: self.coordinator_digest,
+            RETENTION_JOB: self.retention,
         }
 
 
 def load_schedule(database: Database) -> Schedule:
     """The schedule setting as it is now (`schedule`: timezone, nightly_match, report_snapshot,
-    offer_clock, coordinator_digest; models.settings.schedule_setting), or defaults."""
+    offer_clock, coordinator_digest, retention; models.settings.schedule_setting), or defaults."""
     with database.session() as session:
         stored = schedule_setting(session)
     return Schedule(
@@ -98,6 +103,7 @@ def load_schedule(database: Database) -> Schedule:
         report_snapshot=stored.report_snapshot,
         offer_clock=stored.offer_clock,
         coordinator_digest=stored.coordinator_digest,
+        retention=stored.retention,
     )
 
 
@@ -207,6 +213,13 @@ def build_scheduler(
         schedule.trigger(schedule.coordinator_digest),
         id=DIGEST_JOB,
         name="Coordinators' daily digest",
+        **common,
+    )
+    scheduler.add_job(
+        retention_job,
+        schedule.trigger(schedule.retention),
+        id=RETENTION_JOB,
+        name="Retention: erase closed cases' personal data",
         **common,
     )
     scheduler.add_job(

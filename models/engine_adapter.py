@@ -93,8 +93,11 @@ def _only(column: Any, ids: Collection[int] | None) -> Any:
 def _child_inputs(
     session: Session, *, where: Any = None, child_ids: Collection[int] | None = None
 ) -> tuple[ChildInput, ...]:
-    """The engine's view of the children `where` selects, or of `child_ids`, by id."""
-    condition = where if where is not None else _only(Child.id, child_ids)
+    """The engine's view of the children `where` selects, or of `child_ids`, by id. Erased
+    records (models/erasure.py: closed, no birth date) are left out: no rule judges them."""
+    condition = and_(
+        where if where is not None else _only(Child.id, child_ids), Child.erased_at.is_(None)
+    )
     other_languages = _grouped(
         session.execute(
             select(ChildLanguage.child_id, Language.code)
@@ -120,6 +123,8 @@ def _child_inputs(
     )
     children = []
     for child_id, court_id, case_type, primary, birth, hearing, detained, group in rows:
+        if birth is None:  # kept out by the condition; the CHECK ties it to erased_at
+            raise AssertionError(f"child {child_id} has no birth date but is not erased")
         others = [code for code in other_languages.get(child_id, ()) if code != primary]
         children.append(
             ChildInput(

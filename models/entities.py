@@ -184,7 +184,9 @@ class Child(Base):
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     a_number: Mapped[str | None] = mapped_column(String(16), unique=True)
-    birth_date: Mapped[date]
+    # None only once the record is erased (models/erasure.py), which keeps the birth year.
+    birth_date: Mapped[date | None]
+    birth_year: Mapped[int | None]
     sex: Mapped[str] = mapped_column(String(1))
     country_of_origin: Mapped[str] = mapped_column(String(100))
     primary_language_id: Mapped[int] = mapped_column(ForeignKey("languages.id"), index=True)
@@ -199,6 +201,8 @@ class Child(Base):
     case_status: Mapped[CaseStatus] = mapped_column(
         str_enum(CaseStatus), default=CaseStatus.OPEN, index=True
     )
+    # When the personal data were erased (retention, or on request): names empty, no A-number.
+    erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -213,6 +217,11 @@ class Child(Base):
             name="a_number_nine_digits",
         ),
         CheckConstraint("sex IN ('F', 'M', 'X')", name="sex_values"),
+        CheckConstraint(
+            "(erased_at IS NULL AND birth_date IS NOT NULL) OR "
+            "(erased_at IS NOT NULL AND birth_date IS NULL AND a_number IS NULL)",
+            name="erased_holds_no_personal_data",
+        ),
     )
 
 

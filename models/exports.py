@@ -115,6 +115,8 @@ def child_rows(session: Session) -> list[Row]:
         )
         .join(Court, Child.court_id == Court.id)
         .outerjoin(SiblingGroup, Child.sibling_group_id == SiblingGroup.id)
+        # An erased record has no personal data to export, and an import refuses it anyway.
+        .where(Child.erased_at.is_(None))
         .order_by(Child.id)
     ).all()
     return [

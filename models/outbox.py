@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from .entities import OutboxMessage
+from . import audit
+from .base import utcnow
+from .entities import OutboxMessage, OutboxStatus, User
 
 MAX_SUBJECT_LENGTH = 200
 
@@ -21,4 +23,37 @@ def queue_email(session: Session, *, to: str, subject: str, body: str, kind: str
         raise ValueError(f"an e-mail subject has at most {MAX_SUBJECT_LENGTH} characters")
     message = OutboxMessage(kind=kind, to_address=to, subject=subject, body=body)
     session.add(message)
+    return message
+
+
+class ResendRefused(Exception):
+    """The message cannot be resent now; nothing was changed. The message says why."""
+
+
+def resend_failed(session: Session, message_id: int, user: User | str) -> OutboxMessage:
+    """Queue a message the sender gave up on for a fresh round of tries (jobs/mailer.py: due
+    now, its attempts counted from zero, so it gets every retry again); the last error stays
+    shown until the next try. Audited with the attempts and error it had. Raises LookupError
+    for no such message, ResendRefused unless it failed."""
+    message = session.get(OutboxMessage, message_id, with_for_update=True, populate_existing=True)
+    if message is None:
+        raise LookupError(f"There is no e-mail {message_id} in the outbox.")
+    if message.status != OutboxStatus.FAILED:
+        why = "it was sent already" if message.status == OutboxStatus.SENT else "it is queued"
+        raise ResendRefused(f"E-mail {message_id} is not a failed one: {why}.")
+    attempts, error = message.attempts, message.last_error
+    message.status = OutboxStatus.QUEUED
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        user,
+        "outbox_resent",
+        "outbox",
+        message_id,
+        kind=message.kind,
+        attempts_before=attempts,
+        last_error=error,
+    )
     return message

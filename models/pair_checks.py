@@ -168,6 +168,10 @@ def _child_state(session: Session, child_id: int) -> list[Broken]:
     return problems
 
 
+def _erased(session: Session, child_id: int) -> bool:
+    return session.scalar(select(Child.erased_at).where(Child.id == child_id)) is not None
+
+
 def _capacity_text(session: Session, attorney_id: int, name: str, as_of: date) -> str:
     load = attorney_load(session, attorney_id, as_of)
     if load is None:  # the row was locked, so it is there; keep mypy and the reader sure
@@ -257,7 +261,12 @@ def check_pairs(
     ).all()
     active = [a.id for a in attorneys if a.active]
     judge = PairJudge(load_child_problem(session, as_of, child_id, active))
-    failures = judge.failures_by_attorney(child_id, active)
+    # An erased record (closed, so `state` refuses it) is not in the engine's problem.
+    failures = (
+        judge.failures_by_attorney(child_id, active)
+        if not _erased(session, child_id)
+        else {attorney_id: [] for attorney_id in active}
+    )
     checks = {}
     for attorney_id, name, is_active in attorneys:
         broken = list(state)

@@ -10,7 +10,7 @@ the caller owns `with session.begin():`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,8 +129,12 @@ def _ranged(row: Row, column: str, value: Any, highest: int, unit: str) -> int:
     return value if isinstance(value, int) else 0
 
 
-def read_profile(session: Session, text: ProfileText) -> Profile:
-    """The profile `text` describes; raises ProfileInvalid with every problem found."""
+def read_profile(
+    session: Session, text: ProfileText, kept_court_ids: Collection[int] = ()
+) -> Profile:
+    """The profile `text` describes; raises ProfileInvalid with every problem found. A closed
+    court (models/courts.py) is refused unless it is among `kept_court_ids` (the attorney
+    lists it already)."""
     cells = {
         "languages": text.languages.strip(),
         "states_admitted": text.states_admitted.strip(),
@@ -153,6 +157,13 @@ def read_profile(session: Session, text: ProfileText) -> Profile:
         "languages", lookups.language, parse_language_level, example="Spanish:fluent"
     )
     court_ids = _court_ids(text.courts, lookups, errors)
+    for court_id in court_ids:
+        if court_id in lookups.closed_courts and court_id not in kept_court_ids:
+            code = lookups.closed_courts[court_id]
+            errors.setdefault("courts", []).append(
+                f"'{code}': this court is closed; it stays on profiles that list it already "
+                "but is added to no other."
+            )
     states = list(dict.fromkeys(row.each("states_admitted", parse_state)))
     # Home is a point: half of one places the attorney nowhere.
     if bool(cells["home_latitude"]) != bool(cells["home_longitude"]):
@@ -317,7 +328,7 @@ def update_profile(
     attorney = session.get(Attorney, attorney_id)
     if attorney is None:
         raise LookupError(f"no attorney {attorney_id}")
-    profile = read_profile(session, text)
+    profile = read_profile(session, text, {row.court_id for row in attorney.courts})
     changed = apply_profile(session, attorney, profile)
     if changed:
         audit.record(

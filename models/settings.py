@@ -103,6 +103,15 @@ DIGEST_TIME = TimeOfDay(
     unit="HH:MM",
     default={"hour": "7", "minute": "0", "second": "0"},
 )
+RETENTION_TIME = TimeOfDay(
+    name="schedule.retention",
+    key=SCHEDULE_KEY,
+    part="retention",
+    label="Daily retention erasure",
+    meaning="When the personal data of cases closed longer ago than the retention are erased.",
+    unit="HH:MM",
+    default={"hour": "5", "minute": "0", "second": "0"},
+)
 OFFER_CLOCK_MINUTE = MinuteOfHour(
     name="schedule.offer_clock",
     key=SCHEDULE_KEY,
@@ -347,6 +356,7 @@ def registry() -> tuple[Section, ...]:
                 NIGHTLY_MATCH_TIME,
                 REPORT_SNAPSHOT_TIME,
                 DIGEST_TIME,
+                RETENTION_TIME,
                 OFFER_CLOCK_MINUTE,
             ),
         ),
@@ -469,6 +479,7 @@ class ScheduleSetting:
     report_snapshot: dict[str, str]
     offer_clock: dict[str, str]
     coordinator_digest: dict[str, str]
+    retention: dict[str, str]
 
 
 def schedule_setting(session: Session) -> ScheduleSetting:
@@ -479,6 +490,7 @@ def schedule_setting(session: Session) -> ScheduleSetting:
         report_snapshot=REPORT_SNAPSHOT_TIME.read(session),
         offer_clock=OFFER_CLOCK_MINUTE.read(session),
         coordinator_digest=DIGEST_TIME.read(session),
+        retention=RETENTION_TIME.read(session),
     )
 
 
@@ -495,10 +507,5 @@ DEFAULT_RETENTION_YEARS = 7
 
 def retention_years(session: Session) -> int:
     """Whole years after a case closes before its child's personal data are erased (1 to 50)."""
-    value = get_setting(session, RETENTION_YEARS_KEY, DEFAULT_RETENTION_YEARS)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
-        raise ValueError(
-            f"The {RETENTION_YEARS_KEY} setting is {value!r}: set it to a whole number of years "
-            f"from 1 to 50 (default {DEFAULT_RETENTION_YEARS})."
-        )
+    value: int = _retention_setting().read(session)
     return value

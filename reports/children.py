@@ -3,7 +3,8 @@
 
 One GROUP BY over the children, whatever their number, so every breakdown of the gap is a
 pandas sum over at most a few thousand rows. Never a name, an A-number or a birth date: the age
-band is computed in SQL from the birth date and only the band leaves the database.
+band is computed in SQL from the birth date (the birth year of an erased record) and only the
+band leaves the database.
 """
 
 from __future__ import annotations
@@ -53,11 +54,18 @@ def years_before(day: date, years: int) -> date:
 
 
 def age_band_expression(as_of: date) -> ColumnElement[str]:
-    """The child's age band on `as_of`, from the birth date, in SQL."""
-    whens = [
-        (Child.birth_date > years_before(as_of, last + 1), literal(label))
-        for _first, last, label in AGE_BANDS
-    ]
+    """The child's age band on `as_of`, from the birth date, in SQL. An erased record keeps
+    only its birth year (models/erasure.py): its birthday is taken as 1 July, mid-year."""
+    whens = []
+    for _first, last, label in AGE_BANDS:
+        earliest = years_before(as_of, last + 1)  # born after it: younger than last + 1
+        by_year = (
+            Child.birth_year > earliest.year
+            if (earliest.month, earliest.day) >= (7, 1)
+            else Child.birth_year >= earliest.year
+        )
+        whens.append((Child.birth_date > earliest, literal(label)))
+        whens.append((Child.birth_date.is_(None) & by_year, literal(label)))
     return case(*whens, else_=literal(ADULT_BAND))
 
 

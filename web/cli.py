@@ -22,6 +22,7 @@ from .cli_match import (
     remind_offers_command,
     scheduler_command,
 )
+from .cli_privacy import erase_command
 from .cli_users import create_user
 from .extensions import get_db
 
@@ -80,3 +81,4 @@ cli.add_command(match_command)
 cli.add_command(recruitment_targets_command)
 cli.add_command(scheduler_command)
 cli.add_command(remind_offers_command)
+cli.add_command(erase_command)

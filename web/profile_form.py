@@ -8,11 +8,11 @@ its messages are put back on the fields here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from flask import abort, flash, redirect, render_template
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms import (
@@ -170,14 +170,18 @@ for _case_type in CaseType:
     )
 
 
-def court_choices(session: Session) -> list[tuple[str, str]]:
-    """(code, label) of the courts in use, by state and city."""
+def court_choices(session: Session, kept: Collection[int] = ()) -> list[tuple[str, str]]:
+    """(code, label) of the open courts, and of the closed ones among `kept` (courts the
+    profile lists already, so saving it does not drop them), by state and city."""
     rows = session.execute(
-        select(Court.code, Court.city, Court.state)
-        .where(Court.active.is_(True))
+        select(Court.code, Court.city, Court.state, Court.active)
+        .where(or_(Court.active.is_(True), Court.id.in_(kept)))
         .order_by(Court.state, Court.city, Court.code)
     ).all()
-    return [(code, f"{city}, {state} ({code})") for code, city, state in rows]
+    return [
+        (code, f"{city}, {state} ({code})" + ("" if active else ", closed"))
+        for code, city, state, active in rows
+    ]
 
 
 def edit_profile_page(
@@ -192,7 +196,7 @@ def edit_profile_page(
         if attorney is None:
             abort(404)
         name = attorney.name
-        form.set_courts(court_choices(session))
+        form.set_courts(court_choices(session, [row.court_id for row in attorney.courts]))
         if not form.is_submitted():
             form.fill(profile_text(session, attorney))
     status = 200

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel
@@ -36,6 +37,7 @@ from .cells import (
     parse_state,
     text_for,
 )
+from .errors import RowError
 from .reading import Cells
 from .rows import Plan, Row, refuse_repeated_external_ids
 
@@ -106,8 +108,39 @@ def validate_attorneys(session: Session, cells: Cells) -> _AttorneyPlan:
         lines[values["external_id"]] = line
     refuse_repeated_external_ids(cells, errors, "attorney")
     plan.existing = fetch_pairs(session, Attorney.external_id, Attorney.id, lines)
+    _refuse_closed_courts(session, plan, lookups, lines)
     plan.count(r.values["external_id"] in plan.existing for r in plan.records)
     return plan
+
+
+def _refuse_closed_courts(
+    session: Session, plan: _AttorneyPlan, lookups: Lookups, lines: dict[str, int]
+) -> None:
+    """A closed court stays on the attorneys who list it already, and is added to no other."""
+    closed = set(lookups.closed_courts)
+    wanted = {
+        (r.values["external_id"], c) for r in plan.records for c in r.court_ids if c in closed
+    }
+    if not wanted:
+        return
+    listed = set(
+        session.execute(
+            select(Attorney.external_id, AttorneyCourt.court_id)
+            .join(AttorneyCourt, AttorneyCourt.attorney_id == Attorney.id)
+            .where(AttorneyCourt.court_id.in_(closed))
+        ).all()
+    )
+    for external_id, court_id in sorted(wanted - listed):
+        code = lookups.closed_courts[court_id]
+        plan.errors.append(
+            RowError(
+                lines[external_id],
+                "courts",
+                code,
+                f"court {code} is closed: it stays on attorneys who list it already but is "
+                "added to no other; leave it out",
+            )
+        )
 
 
 # The attorney's lists: each table and the rows one record gives it (the attorney's id added later).

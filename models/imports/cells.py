@@ -214,10 +214,14 @@ class Lookups:
         self.language_ids = {code: language_id for code, language_id, _name in languages}
         self._language_names = [(code, name) for code, _id, name in languages]
         self._codes_by_name: dict[str, list[str]] | None = None
-        courts = session.execute(select(Court.code, Court.id, Court.city)).all()
-        self.court_ids = {code: court_id for code, court_id, _city in courts}
+        courts = session.execute(select(Court.code, Court.id, Court.city, Court.active)).all()
+        self.court_ids = {code: court_id for code, court_id, _city, _active in courts}
+        # Closed courts (models/courts.py): kept by the records already there, refused for new.
+        self.closed_courts = {
+            court_id: code for code, court_id, _city, active in courts if not active
+        }
         self._courts_by_city: dict[str, list[str]] = {}
-        for code, _id, city in courts:
+        for code, _id, city, _active in courts:
             self._courts_by_city.setdefault(city.casefold(), []).append(code)
         self.language = Memo(self._language)
         self.court = Memo(self._court)

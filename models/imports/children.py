@@ -97,6 +97,7 @@ def validate_children(session: Session, cells: Cells) -> _ChildPlan:
         session, Child.a_number, Child.external_id, (a for _line, a, _cell in a_numbers if a)
     )
     plan.existing = fetch_pairs(session, Child.external_id, Child.id, lines)
+    _refuse_erased_and_closed(session, plan, lookups, lines)
     for record in plan.records:
         owner = owners.get(record.values["a_number"])
         if not owner or owner == record.values["external_id"]:
@@ -116,6 +117,40 @@ def validate_children(session: Session, cells: Cells) -> _ChildPlan:
             )
     plan.count(r.values["external_id"] in plan.existing for r in plan.records)
     return plan
+
+
+def _refuse_erased_and_closed(
+    session: Session, plan: _ChildPlan, lookups: Lookups, lines: dict[str, int]
+) -> None:
+    """An erased record's personal data never come back through a file; and a closed court
+    takes no child that is not recorded there already."""
+    erased = fetch_pairs(session, Child.external_id, Child.erased_at, lines)
+    courts = fetch_pairs(session, Child.external_id, Child.court_id, lines)
+    for record in plan.records:
+        external_id = record.values["external_id"]
+        erased_at = erased.get(external_id)
+        if erased_at is not None:
+            plan.errors.append(
+                RowError(
+                    record.line,
+                    "external_id",
+                    external_id,
+                    f"this child's record was erased on {erased_at:%Y-%m-%d} (retention or a "
+                    "request): its personal data are not taken back; remove the row",
+                )
+            )
+        court_id = record.values["court_id"]
+        if court_id in lookups.closed_courts and courts.get(external_id) != court_id:
+            code = lookups.closed_courts[court_id]
+            plan.errors.append(
+                RowError(
+                    record.line,
+                    "court_code",
+                    code,
+                    f"court {code} is closed: it keeps the children recorded there but takes "
+                    "no other; write the court now hearing the case",
+                )
+            )
 
 
 def write_children(session: Session, plan: Plan) -> None:

@@ -146,3 +146,17 @@ def test_the_trail_is_paginated_keeping_the_filters(app, client, events):
     assert 'href="/audit?actor=e&amp;page=2" rel="next"' in first
     assert shown_events(second) == [events["run"], events["confirm"]]
     assert "Showing 3&ndash;4 of 4 events (page 2 of 2)" in second
+
+
+def test_admins_see_the_audit_trail_with_the_same_filters(client, factories, make_user, auth):
+    f.AuditEventFactory(actor="cli", action="import", entity_type="children")
+    f.AuditEventFactory(actor="jo@org.example", action="export", entity_type="children")
+    factories.commit()
+    admin = make_user(Role.ADMIN)
+    auth.login(admin.email)
+    page = client.get("/audit", query_string={"action": "export"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert len(shown_events(html)) == 1 and "jo@org.example" in html
+    assert 'href="/audit"' in client.get("/").get_data(as_text=True)  # in the navigation
+    assert client.get("/review").status_code == 403  # the rest stays coordinators'

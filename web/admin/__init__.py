@@ -1,4 +1,5 @@
-"""The administrators' pages (/admin/...): accounts, settings and the e-mail outbox.
+"""The administrators' pages (/admin/...): accounts, settings, the court list and the e-mail
+outbox.
 
 One blueprint, its routes split by page into modules; every view is admin-only.
 """
@@ -15,4 +16,4 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 require_roles_for_blueprint(bp, Role.ADMIN)
 
 # Route modules register their views on `bp` when imported (they import `bp` from here).
-from . import outbox, settings, users  # noqa: E402,F401  isort: skip
+from . import courts, outbox, settings, users  # noqa: E402,F401  isort: skip

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from matcher.explain import CASE_TYPE_NAMES
 from matcher.rules import CaseType, Tier, age_on, tier_for
 from models.entities import Child, ChildLanguage, Court, Language, Match, MatchStatus
+from models.erasure import shown_name
 from models.settings import offer_deadline, offer_timing
 
 # Statuses an attorney has seen: offers (awaiting, or answered without taking the case) and cases.
@@ -52,7 +53,7 @@ class OfferFacts:
     """One child as an offer shows it: nothing that names or identifies the child."""
 
     match_id: int
-    age: int
+    age: int | None  # None: the record was erased (closed cases only)
     sex: str
     languages: list[str]  # primary first
     country: str
@@ -99,7 +100,7 @@ def offer_facts(session: Session, matches: Sequence[Match], as_of: date) -> list
     return [
         OfferFacts(
             match_id=m.id,
-            age=age_on(m.child.birth_date, as_of),
+            age=age_on(m.child.birth_date, as_of) if m.child.birth_date else None,
             sex=m.child.sex,
             languages=languages[m.child_id],
             country=m.child.country_of_origin,
@@ -120,7 +121,7 @@ def case_records(session: Session, matches: Sequence[Match], as_of: date) -> lis
     return [
         CaseRecord(
             **vars(facts),
-            name=f"{m.child.first_name} {m.child.last_name}",
+            name=shown_name(m.child.first_name, m.child.last_name, m.child.erased_at),
             a_number=m.child.a_number,
             birth_date=m.child.birth_date,
             external_id=m.child.external_id,

@@ -1,5 +1,5 @@
 """The coordinators' workspace: review queue, unmatched children, child pages, attorneys, runs,
-uploads, audit.
+uploads, audit, erasure on request.
 
 One blueprint, its routes split by page group into modules; every view is coordinator-only except
 those that name their roles with `role_required` (the invitations: coordinators and admins).
@@ -20,3 +20,4 @@ require_roles_for_blueprint(bp, Role.COORDINATOR)
 from . import review, children, runs, unmatched, uploads, audit_trail, attorneys, template_helpers  # noqa: E402,F401  isort: skip
 from . import invitations  # noqa: E402,F401  isort: skip
 from . import attorney_profile, volunteers  # noqa: E402,F401  isort: skip
+from . import erasure  # noqa: E402,F401  isort: skip

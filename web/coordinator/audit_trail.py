@@ -1,4 +1,7 @@
-"""GET /audit: the audit trail, newest first, filtered by who, what, which record and when."""
+"""GET /audit: the audit trail, newest first, filtered by who, what, which record and when.
+
+Coordinators and administrators read the same page (this view names both roles; the rest of
+the coordinator blueprint stays coordinator-only)."""
 
 from __future__ import annotations
 
@@ -8,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
-from models.entities import AuditEvent
+from models.entities import AuditEvent, Role
 
 from ..extensions import get_session
 from ..pagination import paginate
+from ..security import role_required
 from . import bp
 from .forms import AuditFilterForm
 from .pages import render_list_page
@@ -21,6 +25,7 @@ DETAILS_SHOWN = 120
 
 
 @bp.route("/audit")
+@role_required(Role.COORDINATOR, Role.ADMIN)
 def audit() -> str:
     session = get_session()
     form = AuditFilterForm()

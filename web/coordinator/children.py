@@ -37,7 +37,7 @@ from models.pair_checks import (
 from models.queries import latest_succeeded_run
 from models.reasons import reason_label
 from models.reference import language_catalogue
-from models.settings import offer_timing
+from models.settings import offer_timing, retention_years
 
 from ..extensions import get_session
 from ..pagination import Page, requested_page
@@ -265,6 +265,7 @@ def _render_child(child_id: int, languages: LanguagesForm, status: int = 200) ->
             common_languages=common,
             offer_form=OfferForm(formdata=None),
             reject_form=RejectForm(formdata=None),
+            retention_years=retention_years(session),
         ),
         status,
     )

@@ -33,6 +33,7 @@ from matcher.explain import CASE_TYPE_NAMES
 from matcher.rules import Tier
 from models.csv_formats import DATA_KINDS
 from models.decisions import MAX_NOTE_LENGTH
+from models.erasure import ERASURE_NOTE_REQUIRED_FOR, ERASURE_REASONS, MAX_ERASURE_NOTE_LENGTH
 from models.reasons import REJECTION_NOTE_REQUIRED_FOR, REJECTION_REASONS
 
 from ..validators import no_nul
@@ -318,6 +319,53 @@ class OverrideForm(FlaskForm):
         description="Recorded with the match and shown in the child's timeline.",
     )
     submit = SubmitField("Offer the case and record the override")
+
+
+ERASURE_REASON_CHOICES = [
+    CHOOSE,
+    *(SelectChoice(code, label) for code, label in ERASURE_REASONS.items()),
+]
+
+
+class EraseForm(FlaskForm):
+    """Erasing a closed case's personal data on request: a reason, and an explicit yes."""
+
+    reason = SelectField(
+        "Why the record is erased now",
+        choices=ERASURE_REASON_CHOICES,
+        validators=[InputRequired("Choose why the record is erased.")],
+        default="",
+    )
+    note = TextAreaField(
+        "Note",
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_ERASURE_NOTE_LENGTH,
+                message=f"At most {MAX_ERASURE_NOTE_LENGTH} characters.",
+            ),
+            no_nul,
+        ],
+        description="Who asked and how, for the audit trail; required for 'Other'. Do not "
+        "write the child's name or A-number: they are taken out of the note.",
+    )
+    confirm = BooleanField(
+        "I understand that the names, A-number, birth date and notes are erased for good",
+        validators=[DataRequired("Tick the box to confirm the erasure.")],
+    )
+    submit = SubmitField("Erase the personal data")
+
+    def validate_reason(self, field: SelectField) -> None:
+        if field.data not in ERASURE_REASONS:
+            raise ValidationError("Choose why the record is erased.")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.reason.data in ERASURE_NOTE_REQUIRED_FOR and not (self.note.data or "").strip():
+            label = ERASURE_REASONS[self.reason.data]
+            self.note.errors = [*self.note.errors, f"Say why in the note: '{label}' needs one."]
+            return False
+        return valid
 
 
 # --- runs and spreadsheets (POST, CSRF) -----------------------------------------------------------

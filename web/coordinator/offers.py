@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from models.entities import Attorney, CaseOutcome, Child, Match, MatchEvent, MatchStatus
+from models.erasure import shown_name
 from models.settings import offer_deadline
 
 # Matches that are or were an offer to an attorney (a coordinator confirmed them).
@@ -87,6 +88,7 @@ def offer_rows(
             Child.external_id,
             Child.first_name,
             Child.last_name,
+            Child.erased_at,
             Attorney.id.label("attorney_id"),
             Attorney.name,
         )
@@ -123,7 +125,7 @@ def _offer_row(
         status=status,
         child_id=row.child_id,
         child_external_id=row.external_id,
-        child_name=f"{row.first_name} {row.last_name}",
+        child_name=shown_name(row.first_name, row.last_name, row.erased_at),
         attorney_id=row.attorney_id,
         attorney_name=row.name,
         offered_at=row.offered_at,

@@ -40,6 +40,7 @@ from models.entities import (
     MatchStatus,
     User,
 )
+from models.erasure import shown_name
 from models.pair_checks import DecisionRefused
 from models.queries import tier_expression
 from models.reasons import REJECTION_REASONS
@@ -161,12 +162,18 @@ def child_facts(session: Session, children: Iterable[Child]) -> ChildFacts:
     groups = {child.sibling_group_id for child in children if child.sibling_group_id is not None}
     in_group: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if groups:
-        for sibling_id, group_id, first, last in session.execute(
-            select(Child.id, Child.sibling_group_id, Child.first_name, Child.last_name)
+        for sibling_id, group_id, first, last, erased_at in session.execute(
+            select(
+                Child.id,
+                Child.sibling_group_id,
+                Child.first_name,
+                Child.last_name,
+                Child.erased_at,
+            )
             .where(Child.sibling_group_id.in_(groups))
             .order_by(Child.id)
         ):
-            in_group[group_id].append((sibling_id, f"{first} {last}"))
+            in_group[group_id].append((sibling_id, shown_name(first, last, erased_at)))
     siblings = {
         child.id: [s for s in in_group[child.sibling_group_id] if s[0] != child.id]
         for child in children

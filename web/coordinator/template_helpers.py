@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from matcher.rules import age_on
+from models.erasure import shown_name
 from models.pair_checks import RULE_LABELS
 from models.reasons import REJECTION_REASONS
 
@@ -29,4 +30,5 @@ def template_helpers() -> dict[str, Any]:
         "trigger_labels": TRIGGER_LABELS,
         "timing_labels": TIMING_LABELS,
         "duration": duration,
+        "shown_name": shown_name,
     }
