@@ -51,6 +51,7 @@ GOOD: dict[str, list[tuple[str, object]]] = {
     ],
     "schedule.report_snapshot": [("04:45", {"hour": "4", "minute": "45", "second": "0"})],
     "schedule.coordinator_digest": [("7:30", {"hour": "7", "minute": "30", "second": "0"})],
+    "schedule.retention": [("23:05", {"hour": "23", "minute": "5", "second": "0"})],
     "schedule.offer_clock": [
         ("0", {"minute": "0", "second": "0"}),
         ("59", {"minute": "59", "second": "0"}),
@@ -79,6 +80,7 @@ BAD: dict[str, list[str]] = {
     "schedule.nightly_match": ["", "24:00", "12:60", "3pm", "03:30:00", "1:2", "-1:00", "99999:00"],
     "schedule.report_snapshot": ["4.30", "noon"],
     "schedule.coordinator_digest": ["07h00", "7"],
+    "schedule.retention": ["5 am", "24:00"],
     "schedule.offer_clock": ["", "60", "-1", "15.5", "every", "9" * 40],
     "match.interpreter_languages": ["Klingonish", "Spanish; Nosuchlang", "x" * 2001],
     "match.mentored_for_detained": ["", "maybe", "true", "1"],
