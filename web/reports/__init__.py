@@ -15,4 +15,4 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 require_roles_for_blueprint(bp, *REPORT_READERS)
 
 # Route modules register their views on `bp` when imported (they import `bp` from here).
-from . import recruitment, routes  # noqa: E402,F401  isort: skip
+from . import cells, recruitment, routes  # noqa: E402,F401  isort: skip
