@@ -20,28 +20,13 @@ from models.db import Database
 from models.entities import OutboxMessage, Role
 from models.settings import PUBLIC_BASE_URL_KEY
 
-from . import E2E
+from . import E2E, collect_console_errors, sign_in
 
 pytestmark = E2E
 
 INVITEE = "rosa.mejia@legalaid.example"
 INVITEE_PASSWORD = "seven quiet harbours at dawn"
 SCREENSHOT = "/tmp/e2e_admin_users.png"
-
-
-def _errors(page: Page, problems: list[str]) -> None:
-    page.on(
-        "console",
-        lambda message: problems.append(message.text) if message.type == "error" else None,
-    )
-
-
-def _sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("banner")).to_contain_text(email)
 
 
 def _invitation(db: Database) -> OutboxMessage:
@@ -86,10 +71,10 @@ def test_admin_invites_a_coordinator_changes_the_schedule_and_deactivates_the_ac
     f.SettingFactory(key=PUBLIC_BASE_URL_KEY, value=live_server)
     factories.commit()
     problems: list[str] = []
-    _errors(page, problems)
+    collect_console_errors(page, problems)
 
     # --- the admin invites a coordinator ------------------------------------------------------
-    _sign_in(page, "admin@example.org", f.FACTORY_PASSWORD)
+    sign_in(page, "admin@example.org", f.FACTORY_PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Accounts").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Accounts")
     invite = page.get_by_role("region", name="Invite someone")
@@ -108,7 +93,7 @@ def test_admin_invites_a_coordinator_changes_the_schedule_and_deactivates_the_ac
     context = browser.new_context(base_url=live_server)
     try:
         invitee = context.new_page()
-        _errors(invitee, problems)
+        collect_console_errors(invitee, problems)
         invitee.goto(link.group(0))
         expect(invitee.get_by_role("heading", level=1)).to_have_text("Choose your password")
         for password in ("Password1234", INVITEE_PASSWORD):
@@ -121,7 +106,7 @@ def test_admin_invites_a_coordinator_changes_the_schedule_and_deactivates_the_ac
                 )
         expect(invitee).to_have_url(re.compile(r"/login$"))
         expect(invitee.get_by_role("status")).to_contain_text("Your password is saved.")
-        _sign_in(invitee, INVITEE, INVITEE_PASSWORD)
+        sign_in(invitee, INVITEE, INVITEE_PASSWORD)
         invitee.get_by_role("navigation", name="Main").get_by_role(
             "link", name="Review queue"
         ).click()

@@ -20,27 +20,12 @@ from models.db import Database
 from models.entities import Match, MatchStatus, OutboxMessage, Role
 from models.settings import PUBLIC_BASE_URL_KEY
 
-from . import E2E
+from . import E2E, collect_console_errors, sign_in
 
 pytestmark = E2E
 
 ATTORNEY_PASSWORD = "a long and private passphrase 9"
 SCREENSHOT = "/tmp/e2e_attorney.png"
-
-
-def _errors(page: Page, problems: list[str]) -> None:
-    page.on(
-        "console",
-        lambda message: problems.append(message.text) if message.type == "error" else None,
-    )
-
-
-def _sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("banner")).to_contain_text(email)
 
 
 def _outbox(db: Database, kind: str, to: str) -> list[OutboxMessage]:
@@ -77,10 +62,10 @@ def test_invited_attorney_sets_up_accepts_an_offer_and_the_coordinator_sees_it(
     child_id, attorney_id = child.id, attorney.id
     child_birth_date = child.birth_date.isoformat()
     problems: list[str] = []
-    _errors(page, problems)
+    collect_console_errors(page, problems)
 
     # --- the coordinator invites the attorney from the attorney's page --------------------------
-    _sign_in(page, "coordinator@example.org", f.FACTORY_PASSWORD)
+    sign_in(page, "coordinator@example.org", f.FACTORY_PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Attorneys").click()
     page.get_by_role("link", name="Ana Whitfield").click()
     expect(page).to_have_url(re.compile(rf"/attorneys/{attorney_id}$"))
@@ -98,7 +83,7 @@ def test_invited_attorney_sets_up_accepts_an_offer_and_the_coordinator_sees_it(
     context = browser.new_context(base_url=live_server)
     try:
         lawyer = context.new_page()
-        _errors(lawyer, problems)
+        collect_console_errors(lawyer, problems)
         lawyer.goto(link.group(0))
         expect(lawyer.get_by_role("heading", level=1)).to_have_text("Choose your password")
         lawyer.get_by_label("New password", exact=True).fill(ATTORNEY_PASSWORD)
@@ -107,7 +92,7 @@ def test_invited_attorney_sets_up_accepts_an_offer_and_the_coordinator_sees_it(
         again.press("Enter")
         expect(lawyer).to_have_url(re.compile(r"/login$"))
         expect(lawyer.get_by_role("status")).to_contain_text("Your password is saved.")
-        _sign_in(lawyer, "ana.whitfield@probono.example", ATTORNEY_PASSWORD)
+        sign_in(lawyer, "ana.whitfield@probono.example", ATTORNEY_PASSWORD)
 
         # Leave far ahead: the run below still finds the attorney available today.
         start, end = today + timedelta(days=200), today + timedelta(days=214)
