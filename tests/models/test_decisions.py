@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fixtures import factories as f
@@ -25,13 +25,12 @@ from models import (
     UnmatchedChild,
     User,
 )
-from models.db import Database
 from models.decisions import confirm, correct_languages, manual_match, reject
 from models.pair_checks import DecisionRefused, Rule, check_pair
 from tests.conftest import TODAY, days
+from tests.models.races import HANG_GUARD_S, race
 
 # A generous guard so that a broken lock fails the test instead of hanging it; never a timing.
-HANG_GUARD_S = 60
 
 
 def coordinator() -> object:
@@ -506,54 +505,6 @@ def _lock_statement(statement: str) -> bool:
     )
 
 
-def _race(db: Database, first, second) -> tuple[object, list[bool]]:
-    """Run `first(session)` in an open transaction, start `second(session)` in another thread
-    and session, let `first` commit only once `second` has reached its lock, and return what
-    `second` returned or raised, with, for its lock statement, whether `first` was already
-    committing when it came back (True: `second` waited for `first`)."""
-    second_at_lock = threading.Event()
-    first_committing = threading.Event()
-    waited: list[bool] = []
-    outcome: list[object] = []
-    second_thread: list[threading.Thread] = []
-
-    def before(conn, cursor, statement, params, context, executemany):
-        if threading.current_thread() in second_thread and _lock_statement(statement):
-            second_at_lock.set()
-
-    def after(conn, cursor, statement, params, context, executemany):
-        if threading.current_thread() in second_thread and _lock_statement(statement):
-            waited.append(first_committing.is_set())
-
-    def run_second() -> None:
-        with db.session() as session:
-            try:
-                with session.begin():
-                    outcome.append(second(session))
-            except Exception as error:  # handed to the test thread, which asserts on it
-                outcome.append(error)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    event.listen(db.engine, "after_cursor_execute", after)
-    try:
-        with db.session() as session:
-            session.begin()
-            first(session)
-            thread = threading.Thread(target=run_second, name="second-coordinator")
-            second_thread.append(thread)
-            thread.start()
-            assert second_at_lock.wait(HANG_GUARD_S), "the second decision never took its lock"
-            first_committing.set()
-            session.commit()
-        thread.join(HANG_GUARD_S)
-        assert not thread.is_alive(), "the second decision never finished"
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-        event.remove(db.engine, "after_cursor_execute", after)
-    [result] = outcome
-    return result, waited
-
-
 def test_two_coordinators_confirming_the_last_slot_at_once_one_wins(db, factories):
     alice = f.UserFactory(email="alice@example.org")
     bob = f.UserFactory(email="bob@example.org")
@@ -567,7 +518,7 @@ def test_two_coordinators_confirming_the_last_slot_at_once_one_wins(db, factorie
     def by(user_id: int, match_id: int):
         return lambda session: confirm(session, match_id, session.get_one(User, user_id))
 
-    result, waited = _race(db, by(alice_id, first_id), by(bob_id, second_id))
+    result, waited = race(db, by(alice_id, first_id), by(bob_id, second_id), _lock_statement)
 
     assert waited == [True]  # Bob's confirmation waited at the lock for Alice's to commit
     assert isinstance(result, DecisionRefused)
@@ -595,7 +546,7 @@ def test_a_manual_match_racing_a_confirmation_for_the_same_child_waits_and_is_re
     def match_by_hand(session):
         return manual_match(session, ids[2], ids[3], session.get_one(User, ids[0]), "urgent")
 
-    result, waited = _race(db, confirm_it, match_by_hand)
+    result, waited = race(db, confirm_it, match_by_hand, _lock_statement)
 
     assert waited == [True]
     assert isinstance(result, DecisionRefused)

@@ -4,13 +4,12 @@ stays, even when two admins deactivate each other at once (two real sessions in 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from fixtures import factories as f
 from models import accounts, users
@@ -18,9 +17,9 @@ from models.base import utcnow
 from models.db import Database
 from models.entities import AuditEvent, OneTimeToken, OutboxMessage, Role, User, UserSession
 from models.users import AccountRefused
+from tests.models.races import race
 
 BASE_URL = "https://counsel.example"
-HANG_GUARD_S = 60  # a broken lock fails the test instead of hanging it; never a timing
 
 
 @contextmanager
@@ -280,47 +279,12 @@ def test_two_admins_deactivating_each_other_at_once_leave_one(db: Database, fact
     alice, bob = admin("alice@example.org"), admin("bob@example.org")
     factories.commit()
     alice_id, bob_id = alice.id, bob.id
-    second_at_lock, first_committing = threading.Event(), threading.Event()
-    waited: list[bool] = []
-    outcome: list[object] = []
-    second_thread: list[threading.Thread] = []
-
-    def before(conn, cursor, statement, params, context, executemany):
-        if threading.current_thread() in second_thread and _lock_statement(statement):
-            second_at_lock.set()
-
-    def after(conn, cursor, statement, params, context, executemany):
-        if threading.current_thread() in second_thread and _lock_statement(statement):
-            waited.append(first_committing.is_set())
-
-    def bob_deactivates_alice() -> None:
-        with db.session() as session:
-            try:
-                with session.begin():
-                    outcome.append(
-                        users.deactivate(session, alice_id, session.get_one(User, bob_id))
-                    )
-            except Exception as error:  # handed to the test thread, which asserts on it
-                outcome.append(error)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    event.listen(db.engine, "after_cursor_execute", after)
-    try:
-        with db.session() as session:
-            session.begin()
-            users.deactivate(session, bob_id, session.get_one(User, alice_id))
-            thread = threading.Thread(target=bob_deactivates_alice, name="second-admin")
-            second_thread.append(thread)
-            thread.start()
-            assert second_at_lock.wait(HANG_GUARD_S), "the second decision never took its lock"
-            first_committing.set()
-            session.commit()
-        thread.join(HANG_GUARD_S)
-        assert not thread.is_alive(), "the second decision never finished"
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-        event.remove(db.engine, "after_cursor_execute", after)
-    [result] = outcome
+    result, waited = race(
+        db,
+        lambda session: users.deactivate(session, bob_id, session.get_one(User, alice_id)),
+        lambda session: users.deactivate(session, alice_id, session.get_one(User, bob_id)),
+        _lock_statement,
+    )
     assert waited == [True]
     assert isinstance(result, AccountRefused)
     assert "alice@example.org is the last active administrator" in result.message
