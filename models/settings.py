@@ -122,6 +122,23 @@ OFFER_CLOCK_MINUTE = MinuteOfHour(
     default={"minute": "15", "second": "0"},
 )
 
+# Retention (DESIGN.md "Administration and privacy"): closed cases' personal data are erased
+# this many whole years after the case closed.
+RETENTION_YEARS_KEY = "privacy.retention_years"
+DEFAULT_RETENTION_YEARS = 7
+RETENTION_YEARS = WholeNumber(
+    name=RETENTION_YEARS_KEY,
+    label="Retention after a case closes",
+    meaning=(
+        "Whole years after a case closes before the child's personal data (name, A-number, "
+        "birth date) are erased; reports keep anonymous counts."
+    ),
+    unit="years",
+    default=DEFAULT_RETENTION_YEARS,
+    minimum=1,
+    maximum=50,
+)
+
 INTERPRETER_LANGUAGES = LanguageList(
     name=INTERPRETER_LANGUAGES_KEY,
     label="Interpreter languages",
@@ -378,7 +395,7 @@ def registry() -> tuple[Section, ...]:
         Section(
             "Privacy",
             "Read by the daily retention job: its next pass uses it.",
-            (_retention_setting(),),
+            (RETENTION_YEARS,),
         ),
         Section(
             "Site",
@@ -394,22 +411,6 @@ def all_settings() -> tuple[SettingSpec[Any], ...]:
 
 def setting_named(name: str) -> SettingSpec[Any] | None:
     return next((spec for spec in all_settings() if spec.name == name), None)
-
-
-def _retention_setting() -> WholeNumber:
-    """The retention years as a registered setting (its reader, `retention_years`, is below)."""
-    return WholeNumber(
-        name=RETENTION_YEARS_KEY,
-        label="Retention after a case closes",
-        meaning=(
-            "Whole years after a case closes before the child's personal data (name, A-number, "
-            "birth date) are erased; reports keep anonymous counts."
-        ),
-        unit="years",
-        default=DEFAULT_RETENTION_YEARS,
-        minimum=1,
-        maximum=50,
-    )
 
 
 # --- the readers ------------------------------------------------------------------------------
@@ -499,13 +500,6 @@ def stored_texts(session: Session) -> Mapping[str, str]:
     return {spec.name: spec.text(session, spec.stored(session)) for spec in all_settings()}
 
 
-# Retention (DESIGN.md "Administration and privacy"): closed cases' personal data are erased
-# this many whole years after the case closed.
-RETENTION_YEARS_KEY = "privacy.retention_years"
-DEFAULT_RETENTION_YEARS = 7
-
-
 def retention_years(session: Session) -> int:
     """Whole years after a case closes before its child's personal data are erased (1 to 50)."""
-    value: int = _retention_setting().read(session)
-    return value
+    return RETENTION_YEARS.read(session)
