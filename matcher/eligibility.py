@@ -468,31 +468,48 @@ class Instance:
     def _restrict_siblings(self) -> None:
         """A sibling can only go where the whole group can: to an attorney eligible for every
         member with free places for all of them. Every assignment that keeps siblings together
-        respects this, so the flow relaxation stays a relaxation, and a tighter one."""
-        self.sibling_options: dict[int, tuple[IndexArray, IntArray]] = {}
+        respects this, so the flow relaxation stays a relaxation, and a tighter one.
+
+        Kept per group, not per member (a member's options are cut from its own on demand): at
+        250,000 children per-member copies would take hundreds of MB. A group whose members share
+        a class and have no exclusions (nearly all) has its class's attorneys: no intersection.
+        """
+        self.group_attorneys: list[IndexArray] = []
+        self.group_shares_class: list[bool] = []
         for members in self.groups:
-            options = [self.rule_eligible(int(child)) for child in members]
-            common = options[0][0]
-            for attorneys, _ in options[1:]:
-                common = np.intersect1d(common, attorneys, assume_unique=True)
-            common = common[self.free_slots[common] >= len(members)]
-            for child, (attorneys, fit) in zip(members.tolist(), options, strict=True):
-                keep = np.isin(attorneys, common)
-                self.sibling_options[child] = (attorneys[keep], fit[keep])
+            klass = self.child_class[members]
+            shared = bool((klass == klass[0]).all()) and not any(
+                child in self.excluded for child in members.tolist()
+            )
+            if shared:
+                common = self.classes[klass[0]].attorneys
+            else:
+                common = self.rule_eligible(int(members[0]))[0]
+                for child in members[1:].tolist():
+                    common = np.intersect1d(
+                        common, self.rule_eligible(child)[0], assume_unique=True
+                    )
+            self.group_attorneys.append(common[self.free_slots[common] >= len(members)])
+            self.group_shares_class.append(shared)
 
     def _index_flow_profiles(self) -> None:
         """Classes the flow cannot tell apart share one node: same court, case type and
         detention, and languages giving every attorney the same eligibility and fit (a second
         language nobody speaks changes nothing)."""
         language_ids: dict[bytes, int] = {}
+        # Many classes share their languages: each distinct set is compared once.
+        language_of: dict[tuple[str, ...], int] = {}
         keys: dict[tuple[int, CaseType, bool, int], int] = {}
         self.flow_profile_of_class: IndexArray = np.empty(len(self.classes), dtype=np.int32)
         self.class_of_flow_profile: list[int] = []
         for k, klass in enumerate(self.classes):
-            profile = self.language_profile(klass.languages)
-            language = language_ids.setdefault(
-                profile.ok.tobytes() + profile.fit_units.tobytes(), len(language_ids)
-            )
+            language = language_of.get(klass.languages, -1)
+            if language < 0:
+                profile = self.language_profile(klass.languages)
+                language = language_ids.setdefault(
+                    profile.ok.tobytes() + profile.fit_units.tobytes(), len(language_ids)
+                )
+                language_of[klass.languages] = language
             key = (klass.court, klass.case_type, klass.detained, language)
             if key not in keys:
                 keys[key] = len(keys)
@@ -528,8 +545,15 @@ class Instance:
     def eligible(self, child: int) -> tuple[IndexArray, IntArray]:
         """The attorneys the child may be given and the pair fit units, without load: rules 1-6,
         and for a sibling, only attorneys who could take the whole group."""
-        options = self.sibling_options.get(child)
-        return options if options is not None else self.rule_eligible(child)
+        attorneys, fit = self.rule_eligible(child)
+        group = int(self.group_of[child])
+        if group < 0:
+            return attorneys, fit
+        if self.group_shares_class[group]:
+            keep = self.free_slots[attorneys] >= len(self.groups[group])
+        else:
+            keep = np.isin(attorneys, self.group_attorneys[group], assume_unique=True)
+        return attorneys[keep], fit[keep]
 
     def rule_eligible(self, child: int) -> tuple[IndexArray, IntArray]:
         """The child's eligible attorneys (rules 1-6) and their pair fit units, without load."""

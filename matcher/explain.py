@@ -25,7 +25,7 @@ from .eligibility import (
     Instance,
     IntArray,
 )
-from .result import FILTER_COUNTS, MatchResult, Proposal, SolveStatus, Unmatched, UnmatchedReason
+from .result import FILTER_COUNTS, Baseline, MatchResult, Proposal, SolveStatus, Unmatched, UnmatchedReason
 from .rules import CaseType, ExpertiseLevel, LanguageLevel, PairRule, Tier, age_on
 from .scoring import Objective, children_per_tier, objective
 
@@ -415,6 +415,7 @@ def explained_result(
     status: SolveStatus,
     bound: Objective | None,
     timings: dict[str, float],
+    baseline: Baseline | None = None,
 ) -> MatchResult:
     """The result of an assignment: objective, counts, proposals and unmatched explained."""
     started = time.perf_counter()
@@ -437,4 +438,5 @@ def explained_result(
         children_per_tier=children_per_tier(inst),
         tier_bonus={tier: int(bonus[tier]) / UNITS_PER_POINT for tier in Tier},
         bound_matched_per_tier=None if bound is None else bound.matched_per_tier,
+        baseline=baseline,
     )

@@ -73,6 +73,20 @@ class Unmatched:
 
 
 @dataclass(frozen=True, slots=True)
+class Baseline:
+    """The greedy baseline's figures ("earliest hearing first, first eligible attorney") on the
+    same instance as the optimiser's, for comparison: no proposals or explanations."""
+
+    matched_per_tier: Mapping[Tier, int]
+    total_fit: float
+    objective: float
+
+    @property
+    def proposals(self) -> int:
+        return sum(self.matched_per_tier.values())
+
+
+@dataclass(frozen=True, slots=True)
 class MatchResult:
     status: SolveStatus
     proposals: tuple[Proposal, ...]
@@ -94,3 +108,6 @@ class MatchResult:
     # when equal to matched_per_tier, the counts in every tier are proven best even if the fit
     # is not (status FEASIBLE with a gap in fit only)
     bound_matched_per_tier: Mapping[Tier, int] | None = None
+    # the greedy baseline on the same instance (solve() only); the optimiser never returns an
+    # assignment it beats
+    baseline: Baseline | None = None

@@ -23,13 +23,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .branch import search_groups, split_groups
-from .eligibility import IndexArray, Instance, IntArray
+from .branch import lexicographic, search_groups, split_groups
+from .eligibility import UNITS_PER_POINT, IndexArray, Instance, IntArray
 from .exact import Entity, group_entity, pool_entities, solve_exact
 from .explain import explained_result
 from .flow import solve_flow
+from .greedy import greedy_assign
 from .problem import MatchProblem
-from .result import MatchResult, SolveStatus
+from .result import Baseline, MatchResult, SolveStatus
 from .scoring import costs_fit, objective, tier_bonus
 
 # Up to this many eligible pairs, a relaxation that splits siblings is solved exactly as a whole.
@@ -108,6 +109,19 @@ def solve(
     if value.units > bound.units:
         raise RuntimeError("an assignment beat its own upper bound (engine bug)")
     proven = proven or value.units == bound.units
+    baseline_started = time.perf_counter()
+    greedy = greedy_assign(inst)
+    greedy_value = objective(inst, greedy, bonus)
+    timings["baseline"] = time.perf_counter() - baseline_started
+    if lexicographic(greedy_value) > lexicographic(value):
+        # Only where the sibling repair ran out of time on a very large instance: never return
+        # fewer urgent children than the baseline places.
+        attorney_of, value, proven = greedy, greedy_value, greedy_value.units == bound.units
+    baseline = Baseline(
+        matched_per_tier=greedy_value.matched_per_tier,
+        total_fit=greedy_value.fit_units / UNITS_PER_POINT,
+        objective=greedy_value.points(),
+    )
     result = explained_result(
         inst,
         bonus,
@@ -115,6 +129,7 @@ def solve(
         status=SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
         bound=value if proven else bound,
         timings=timings,
+        baseline=baseline,
     )
     timings["total"] = time.perf_counter() - started
     return result
@@ -225,6 +240,7 @@ def _repair(inst: Instance, relaxed: IndexArray, split: list[int], deadline: flo
 
     # The attorneys each split group may use, and clusters of groups sharing attorneys.
     offered: list[set[int]] = []
+    preferred: list[list[int]] = []  # the same, where most of the group is first, then by fit
     for g in split:
         members = inst.groups[g]
         entity = group_entity(inst, members.tolist())
@@ -233,6 +249,15 @@ def _repair(inst: Instance, relaxed: IndexArray, split: list[int], deadline: flo
         best = np.lexsort((attorneys, -fit))[:REPAIR_ATTORNEYS_PER_GROUP]
         used = relaxed[members]
         offered.append(set(attorneys[best].tolist()) | set(used[used >= 0].tolist()))
+        held = np.bincount(used[used >= 0], minlength=len(inst.attorneys))
+        fit_of = dict(zip(attorneys.tolist(), fit.tolist(), strict=True))
+        preferred.append(
+            sorted(
+                (a for a in offered[-1] if a in fit_of),
+                key=lambda a: (-int(held[a]), -fit_of[a], a),
+            )
+        )
+    _start_together(inst, current, split, preferred, capacity)
     cluster_of_attorney = _clusters(offered)
     neighbourhood = np.array(sorted(cluster_of_attorney), dtype=np.int32)
     cluster = np.full(len(inst.attorneys), -1, dtype=np.int64)
@@ -265,6 +290,57 @@ def _repair(inst: Instance, relaxed: IndexArray, split: list[int], deadline: flo
         for entity, placement in zip(entities, solution.placements, strict=True):
             entity.apply(placement, current)
     return current
+
+
+def _start_together(
+    inst: Instance,
+    current: IndexArray,
+    split: list[int],
+    preferred: list[list[int]],
+    capacity: IntArray,
+) -> None:
+    """A better start for the repair than leaving every split group out: each group, most
+    urgent first, goes together onto the first of its `preferred` attorneys with room, making
+    room by unplacing that attorney's least urgent children outside groups, but only children
+    no more urgent than every member of the group (so no tier count drops there; the flow that
+    follows re-places them where it can). CP-SAT starts from this and keeps it if it finds
+    nothing better in its time; a group that fits nowhere stays out. Changes `current`."""
+    wanted = sorted({a for attorneys in preferred for a in attorneys})
+    on: dict[int, list[int]] = {a: [] for a in wanted}
+    for child in np.flatnonzero(np.isin(current, wanted)).tolist():
+        on[int(current[child])].append(child)
+    # least urgent last: tier, then latest hearing, then lowest tender bonus, then id
+    urgency = {
+        a: sorted(
+            children,
+            key=lambda c: (int(inst.tier[c]), int(inst.hearing_key[c]), -int(inst.tender[c]), c),
+        )
+        for a, children in on.items()
+    }
+    order = sorted(
+        range(len(split)),
+        key=lambda i: (
+            int(inst.tier[inst.groups[split[i]]].min()),
+            int(inst.hearing_key[inst.groups[split[i]]].min()),
+            split[i],
+        ),
+    )
+    for i in order:
+        members = inst.groups[split[i]]
+        least_urgent_member = int(inst.tier[members].max())
+        for attorney in preferred[i]:
+            taking = urgency[attorney]
+            short = len(members) - (int(capacity[attorney]) - len(taking))
+            movable = [c for c in taking if inst.group_of[c] < 0]
+            out = movable[len(movable) - short :] if short > 0 else []
+            if len(out) < short or any(int(inst.tier[c]) < least_urgent_member for c in out):
+                continue
+            for child in out:
+                current[child] = -1
+                taking.remove(child)
+            current[members] = attorney
+            taking.extend(members.tolist())  # groups are never unplaced again here
+            break
 
 
 def _clusters(offered: list[set[int]]) -> dict[int, int]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from matcher.eligibility import Instance
+from matcher.explain import explained_result
 from matcher.problem import MatchProblem
 from matcher.result import SolveStatus, UnmatchedReason
+from matcher.scoring import tier_bonus
 
 from .builders import NATIVE, NYC, attorney, child, pairs, problem, reasons, solved
 
@@ -111,10 +115,30 @@ def test_repair_reports_the_gap_to_the_relaxation_honestly() -> None:
     assert result.gap > 0
 
 
-def test_time_limit_leaves_the_group_unplaced_and_says_so() -> None:
+def test_time_limit_never_returns_less_than_the_greedy_baseline() -> None:
+    """No time to repair the split group: the baseline's assignment (the group together on the
+    first attorney with room) is better by tier counts than leaving the group out, so it is
+    returned, unproven, and reported as the baseline too."""
     result = solved(_split_in_the_relaxation(), time_limit_s=0.0)
-    assert pairs(result) == {}
+    assert pairs(result) == {1: 10, 2: 10}
     assert result.status is SolveStatus.FEASIBLE
+    assert result.baseline is not None
+    assert result.baseline.matched_per_tier == result.matched_per_tier
+    assert result.baseline.total_fit == result.total_fit
+
+
+def test_a_group_left_out_with_room_left_is_explained_as_not_placed() -> None:
+    """What a run cut short says of a group it did not place although attorneys had room."""
+    inst = Instance(_split_in_the_relaxation())
+    nobody = np.full(len(inst.children), -1, dtype=np.int32)
+    result = explained_result(
+        inst,
+        tier_bonus(inst),
+        nobody,
+        status=SolveStatus.FEASIBLE,
+        bound=None,
+        timings={},
+    )
     assert reasons(result) == {1: UnmatchedReason.NOT_PLACED, 2: UnmatchedReason.NOT_PLACED}
     assert "the run stopped before placing the group" in result.unmatched[0].detail
 
