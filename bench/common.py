@@ -7,6 +7,10 @@ import argparse
 import platform
 import resource
 
+from sqlalchemy import text
+
+from models.db import Database
+
 
 def demo_size_parser(description: str, *, children: int) -> argparse.ArgumentParser:
     """A command line taking --children (default `children`), --attorneys and --seed (default 1);
@@ -37,3 +41,10 @@ def cpu_model() -> str:
 def peak_rss_mb() -> float:
     """This process's peak resident memory so far (Linux reports kilobytes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_postgres(database: Database) -> None:
+    """Empty a PostgreSQL benchmark database: its public schema dropped and made anew."""
+    with database.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))

@@ -37,9 +37,9 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, event
 
-from bench.common import cpu_model
+from bench.common import cpu_model, reset_postgres
 from bench.nightly_run import load_demo
-from bench.review_queue import reset_postgres, signed_in_client
+from bench.review_queue import signed_in_client
 from fixtures.factories import UserFactory, factories_bound
 from fixtures.history import build_history
 from jobs.matching import run_match

@@ -21,9 +21,9 @@ from datetime import date
 from pathlib import Path
 
 from flask.testing import FlaskClient
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
-from bench.common import cpu_model
+from bench.common import cpu_model, reset_postgres
 from bench.nightly_run import load_demo
 from fixtures.factories import FACTORY_PASSWORD, UserFactory, factories_bound
 from jobs.matching import run_match
@@ -83,12 +83,6 @@ def median_ms(client: FlaskClient, path: str, runs: int) -> tuple[float, int]:
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
     return statistics.median(times), len(warm.data)
-
-
-def reset_postgres(database: Database) -> None:
-    with database.engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
 
 
 def main() -> None:
