@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from models import audit
 from models.base import utcnow
 from models.db import Database
+from models.engine_adapter import discard_staged
 from models.entities import MatchRun, RunLock, RunStatus
 
 log = logging.getLogger("counselmatch.lock")
@@ -166,6 +167,7 @@ class MatchingLock:
                     "(found when the next run took the lock). Its proposals were not saved; "
                     "earlier proposals were kept."
                 )
+                discard_staged(session, run.id)
                 audit.record(session, "system", "match_run_interrupted", "match_run", run.id)
                 log.warning("run_id=%s marked failed: its process stopped", run.id)
 

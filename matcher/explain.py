@@ -25,7 +25,15 @@ from .eligibility import (
     Instance,
     IntArray,
 )
-from .result import FILTER_COUNTS, Baseline, MatchResult, Proposal, SolveStatus, Unmatched, UnmatchedReason
+from .result import (
+    FILTER_COUNTS,
+    Baseline,
+    MatchResult,
+    Proposal,
+    SolveStatus,
+    Unmatched,
+    UnmatchedReason,
+)
 from .rules import CaseType, ExpertiseLevel, LanguageLevel, PairRule, Tier, age_on
 from .scoring import Objective, children_per_tier, objective
 

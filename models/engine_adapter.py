@@ -5,12 +5,28 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, insert, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from matcher.problem import (
@@ -21,7 +37,7 @@ from matcher.problem import (
     MatchSettings,
     PreviousProposal,
 )
-from matcher.result import MatchResult, Proposal
+from matcher.result import MatchResult, Proposal, Unmatched
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, Tier
 
 from .base import utcnow
@@ -43,6 +59,7 @@ from .entities import (
     MatchEvent,
     MatchRun,
     MatchStatus,
+    StagedProposal,
     UnmatchedChild,
 )
 from .settings import load_match_settings, offer_timing, stability_bonus
@@ -52,6 +69,8 @@ REFUSED_STATUSES = (MatchStatus.REJECTED, MatchStatus.DECLINED)
 RESTING_STATUS = MatchStatus.EXPIRED
 # The unmatched reason of a child whose proposal a decision overtook while the run solved.
 CHANGED_WHILE_SOLVING = "changed_while_solving"
+# Ids per IN list when deleting by a list of children (well under any driver's parameter limit).
+IN_LIST_CHUNK = 500
 
 
 def child_is_spoken_for() -> Any:
@@ -399,13 +418,72 @@ def _still_valid_proposals(
     return kept, [p for p in proposals if p.child_id not in kept_children]
 
 
-def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSummary:
-    """Replace the proposals awaiting review with this run's, in the caller's transaction.
+def stage_rows(
+    session: Session, run_id: int, proposals: Sequence[Proposal], unmatched: Sequence[Unmatched]
+) -> None:
+    """Write part of a run's proposals (into staged_proposals) and of its unmatched children, in
+    the caller's transaction, before the run takes over the review queue (`save_result`).
 
-    Confirmed, accepted, rejected, declined, expired and closed matches are never touched.
+    Neither is seen before then: pages read unmatched children of the latest succeeded run only,
+    and staged proposals only through `save_result`. Callers write a large run in several short
+    transactions, so no coordinator's decision waits long on them.
+    """
+    if proposals:
+        session.execute(
+            insert(StagedProposal),
+            [
+                {
+                    "run_id": run_id,
+                    "child_id": p.child_id,
+                    "attorney_id": p.attorney_id,
+                    "tier": int(p.tier),
+                    "score": p.score,
+                    "score_parts": dict(p.score_parts),
+                    "explanation": p.why,
+                }
+                for p in proposals
+            ],
+        )
+    if unmatched:
+        session.execute(
+            insert(UnmatchedChild),
+            [
+                {
+                    "run_id": run_id,
+                    "child_id": u.child_id,
+                    "tier": int(u.tier),
+                    "reason": u.reason.value,
+                    "detail": u.detail,
+                    "counts": dict(u.counts),
+                    "closest_attorney_ids": list(u.closest_attorney_ids),
+                }
+                for u in unmatched
+            ],
+        )
+
+
+def discard_staged(session: Session, run_id: int) -> None:
+    """Remove what a run that did not succeed staged (its proposals and unmatched children)."""
+    session.execute(delete(StagedProposal).where(StagedProposal.run_id == run_id))
+    session.execute(delete(UnmatchedChild).where(UnmatchedChild.run_id == run_id))
+
+
+def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSummary:
+    """Replace the proposals awaiting review with this run's, in the caller's transaction; the
+    run's proposals and unmatched children must be staged first (`stage_rows`).
+
+    Set-based statements only, so the transaction (which holds the replaced proposals' row
+    locks) stays short at any size. Confirmed, accepted, rejected, declined, expired and closed
+    matches are never touched.
     """
     now = utcnow()
     reason = f"replaced by run {run.id}"
+    if session.get_bind().dialect.name == "postgresql":
+        # Decisions lock an attorney row first (models.decisions); holding the attorneys
+        # table against row locks until this short transaction ends makes them wait here
+        # instead of deadlocking with the foreign-key checks of the rows written below.
+        # Plain reads go on.
+        session.execute(text("LOCK TABLE attorneys IN EXCLUSIVE MODE"))
     # The status test is on the updated row itself, so a proposal a coordinator confirms at this
     # very moment is skipped (PostgreSQL re-checks it after the lock), never overwritten.
     superseded_ids = session.scalars(
@@ -429,70 +507,86 @@ def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSum
                 for match_id in superseded_ids
             ],
         )
-    superseded = len(superseded_ids)
     proposals, dropped = _still_valid_proposals(session, result)
-    if proposals:
-        match_ids = session.scalars(
-            insert(Match).returning(Match.id, sort_by_parameter_order=True),
-            [
-                {
-                    "child_id": p.child_id,
-                    "attorney_id": p.attorney_id,
-                    "run_id": run.id,
-                    "status": MatchStatus.PROPOSED,
-                    "tier": int(p.tier),
-                    "score": p.score,
-                    "score_parts": dict(p.score_parts),
-                    "explanation": p.why,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for p in proposals
-            ],
-        ).all()
+    dropped_children = [p.child_id for p in dropped]
+    for start in range(0, len(dropped_children), IN_LIST_CHUNK):
         session.execute(
-            insert(MatchEvent),
+            delete(StagedProposal).where(
+                StagedProposal.run_id == run.id,
+                StagedProposal.child_id.in_(dropped_children[start : start + IN_LIST_CHUNK]),
+            )
+        )
+    staged = StagedProposal
+    session.execute(
+        insert(Match).from_select(
+            [
+                "child_id",
+                "attorney_id",
+                "run_id",
+                "status",
+                "tier",
+                "score",
+                "score_parts",
+                "explanation",
+                "manual",
+                "created_at",
+                "updated_at",
+            ],
+            select(
+                staged.child_id,
+                staged.attorney_id,
+                staged.run_id,
+                literal(MatchStatus.PROPOSED, Match.status.type),
+                staged.tier,
+                staged.score,
+                staged.score_parts,
+                staged.explanation,
+                false(),
+                literal(now, Match.created_at.type),
+                literal(now, Match.updated_at.type),
+            )
+            .where(staged.run_id == run.id)
+            .order_by(staged.id),
+        )
+    )
+    session.execute(
+        insert(MatchEvent).from_select(
+            ["match_id", "from_status", "to_status", "at", "reason"],
+            select(
+                Match.id,
+                null(),
+                literal(MatchStatus.PROPOSED, MatchEvent.to_status.type),
+                literal(now, MatchEvent.at.type),
+                literal(f"proposed by run {run.id}"),
+            )
+            .where(Match.run_id == run.id, Match.status == MatchStatus.PROPOSED)
+            .order_by(Match.id),
+        )
+    )
+    session.execute(delete(StagedProposal).where(StagedProposal.run_id == run.id))
+    if dropped:
+        session.execute(
+            insert(UnmatchedChild),
             [
                 {
-                    "match_id": match_id,
-                    "from_status": None,
-                    "to_status": MatchStatus.PROPOSED,
-                    "at": now,
-                    "reason": f"proposed by run {run.id}",
+                    "run_id": run.id,
+                    "child_id": p.child_id,
+                    "tier": int(p.tier),
+                    "reason": CHANGED_WHILE_SOLVING,
+                    "detail": (
+                        "Proposed by this run, but a decision taken while it solved (a "
+                        "confirmation, a rejection or the attorney's last place) made the "
+                        "proposal no longer hold; the next run considers the child again."
+                    ),
+                    "counts": {},
+                    "closest_attorney_ids": [p.attorney_id],
                 }
-                for match_id in match_ids
+                for p in dropped
             ],
         )
-    unmatched_rows = [
-        {
-            "run_id": run.id,
-            "child_id": u.child_id,
-            "tier": int(u.tier),
-            "reason": u.reason.value,
-            "detail": u.detail,
-            "counts": dict(u.counts),
-            "closest_attorney_ids": list(u.closest_attorney_ids),
-        }
-        for u in result.unmatched
-    ] + [
-        {
-            "run_id": run.id,
-            "child_id": p.child_id,
-            "tier": int(p.tier),
-            "reason": CHANGED_WHILE_SOLVING,
-            "detail": (
-                "Proposed by this run, but a decision taken while it solved (a confirmation, a "
-                "rejection or the attorney's last place) made the proposal no longer hold; the "
-                "next run considers the child again."
-            ),
-            "counts": {},
-            "closest_attorney_ids": [p.attorney_id],
-        }
-        for p in dropped
-    ]
-    if unmatched_rows:
-        session.execute(insert(UnmatchedChild), unmatched_rows)
-    return SaveSummary(proposed=len(proposals), superseded=superseded, dropped=len(dropped))
+    return SaveSummary(
+        proposed=len(proposals), superseded=len(superseded_ids), dropped=len(dropped)
+    )
 
 
 def tier_counts(counts: Mapping[Tier, int]) -> dict[str, int]:

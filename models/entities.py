@@ -533,6 +533,27 @@ class UnmatchedChild(Base):
     )
 
 
+class StagedProposal(Base):
+    """A run's proposal written before the run takes over the review queue (jobs.matching).
+
+    The long writes of a large run land here, in short transactions that lock nothing a
+    coordinator's decision needs (no foreign key to children or attorneys, whose rows decisions
+    lock); one short transaction then moves them into `matches` and empties this table of the
+    run's rows. Nothing else reads it.
+    """
+
+    __tablename__ = "staged_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id"), index=True)
+    child_id: Mapped[int]
+    attorney_id: Mapped[int]
+    tier: Mapped[int]
+    score: Mapped[float]
+    score_parts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+
+
 class RunLock(Base):
     """The one-run-at-a-time lock on SQLite (PostgreSQL uses an advisory lock instead)."""
 

@@ -43,7 +43,14 @@ def test_flow_alone_equals_the_brute_force_optimum(problem: MatchProblem) -> Non
     """No sibling groups: one min-cost flow with additive tier bonuses is lexicographically
     optimal (the claim in matcher/scoring.py)."""
     result = assert_optimal(problem)
-    assert set(result.timings_s) == {"eligibility", "build", "solve", "baseline", "explain", "total"}
+    assert set(result.timings_s) == {
+        "eligibility",
+        "build",
+        "solve",
+        "baseline",
+        "explain",
+        "total",
+    }
 
 
 @EXAMPLES

@@ -1,15 +1,25 @@
 """The adapter between the database and the engine: what the engine is shown, what a run saves."""
 
+import dataclasses
 from datetime import date, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select, text
 
 from fixtures import factories as f
 from matcher.problem import MatchSettings
-from matcher.result import MatchResult, Proposal, SolveStatus
+from matcher.result import MatchResult, Proposal, SolveStatus, Unmatched, UnmatchedReason
 from matcher.rules import CaseType, ExpertiseLevel, LanguageLevel, Tier
 from models import CaseStatus, Language, Match, MatchEvent, MatchStatus, UnmatchedChild
-from models.engine_adapter import CHANGED_WHILE_SOLVING, load_problem, save_result
+from models.decisions import confirm
+from models.engine_adapter import (
+    CHANGED_WHILE_SOLVING,
+    discard_staged,
+    load_problem,
+    save_result,
+    stage_rows,
+)
+from models.entities import Role, StagedProposal, User
 from models.settings import MATCH_WEIGHTS_KEY, load_match_settings, put_setting
 
 AS_OF = date(2026, 11, 27)
@@ -104,6 +114,12 @@ def _result(*proposals: Proposal) -> MatchResult:
     )
 
 
+def _save(session, run, result):
+    """As a run saves: its rows staged, then the review queue replaced (one transaction here)."""
+    stage_rows(session, run.id, result.proposals, result.unmatched)
+    return save_result(session, run, result)
+
+
 def _proposal(child_id: int, attorney_id: int, tier: Tier = Tier.T1) -> Proposal:
     return Proposal(child_id, attorney_id, tier, 10.0, {"language": 10.0}, "speaks Spanish")
 
@@ -117,7 +133,7 @@ def test_saving_replaces_proposals_awaiting_review_and_keeps_decisions(factories
     factories.commit()
 
     with factories.begin():
-        saved = save_result(factories, run, _result(_proposal(child.id, attorney.id)))
+        saved = _save(factories, run, _result(_proposal(child.id, attorney.id)))
 
     assert (saved.proposed, saved.superseded, saved.dropped) == (1, 1, 0)
     factories.expire_all()
@@ -161,7 +177,7 @@ def test_decisions_taken_while_solving_win_over_the_run(factories):
     factories.commit()
 
     with factories.begin():
-        saved = save_result(factories, run, result)
+        saved = _save(factories, run, result)
 
     kept = factories.scalars(select(Match.child_id).where(Match.run_id == run.id)).all()
     assert kept == [fine.id]
@@ -197,7 +213,98 @@ def test_a_dropped_sibling_group_gives_its_places_back(factories):
     factories.commit()
 
     with factories.begin():
-        saved = save_result(factories, run, result)
+        saved = _save(factories, run, result)
 
     kept = factories.scalars(select(Match.child_id).where(Match.run_id == run.id)).all()
     assert sorted(kept) == sorted([later.id, last.id]) and saved.dropped == 2
+
+
+# --- staging: the long writes happen before the short replacement ------------------------------
+
+
+def _unmatched(child_id: int) -> Unmatched:
+    return Unmatched(child_id, Tier.T2, UnmatchedReason.TAKEN_BY_MORE_URGENT, "full", {}, ())
+
+
+def test_staged_rows_become_the_review_queue_in_order_and_leave_nothing_staged(factories):
+    run = f.MatchRunFactory()
+    attorneys = [f.AttorneyFactory() for _ in range(3)]
+    children = [f.ChildFactory() for _ in range(3)]
+    waiting = f.ChildFactory()
+    factories.commit()
+    pairs = zip(children, attorneys, strict=True)
+    result = dataclasses.replace(
+        _result(*(_proposal(child.id, attorney.id) for child, attorney in pairs)),
+        unmatched=(_unmatched(waiting.id),),
+    )
+
+    with factories.begin():
+        stage_rows(factories, run.id, result.proposals[:2], result.unmatched)
+    with factories.begin():
+        stage_rows(factories, run.id, result.proposals[2:], ())
+    staged = factories.scalar(select(func.count()).select_from(StagedProposal))
+    assert staged == 3
+    # Staged, not yet shown: the review queue is still empty.
+    assert factories.scalars(select(Match)).all() == []
+    factories.commit()
+    with factories.begin():
+        saved = save_result(factories, run, result)
+
+    assert saved.proposed == 3
+    matches = factories.scalars(select(Match).order_by(Match.id)).all()
+    assert [m.child_id for m in matches] == [c.id for c in children]
+    assert {(m.status, m.run_id, m.score, m.explanation) for m in matches} == {
+        (MatchStatus.PROPOSED, run.id, 10.0, "speaks Spanish")
+    }
+    assert matches[0].score_parts == {"language": 10.0}
+    events = factories.scalars(select(MatchEvent).order_by(MatchEvent.match_id)).all()
+    assert [(e.match_id, e.to_status, e.reason) for e in events] == [
+        (m.id, MatchStatus.PROPOSED, f"proposed by run {run.id}") for m in matches
+    ]
+    assert factories.scalar(select(func.count()).select_from(StagedProposal)) == 0
+    [unmatched] = factories.scalars(select(UnmatchedChild)).all()
+    assert (unmatched.child_id, unmatched.run_id) == (waiting.id, run.id)
+
+
+def test_a_run_that_fails_after_staging_leaves_no_rows_behind(factories):
+    run = f.MatchRunFactory()
+    other_run = f.MatchRunFactory()
+    child, attorney = f.ChildFactory(), f.AttorneyFactory()
+    factories.commit()
+    with factories.begin():
+        stage_rows(factories, run.id, [_proposal(child.id, attorney.id)], [_unmatched(child.id)])
+        stage_rows(factories, other_run.id, [], [_unmatched(child.id)])
+    with factories.begin():
+        discard_staged(factories, run.id)
+
+    assert factories.scalar(select(func.count()).select_from(StagedProposal)) == 0
+    assert factories.scalars(select(UnmatchedChild.run_id)).all() == [other_run.id]
+
+
+def test_staging_holds_no_lock_a_coordinators_decision_waits_on(db, factories):
+    """PostgreSQL: while a run's staging transaction is open (it names the child of a proposal
+    awaiting review, among others), a coordinator confirms that proposal at once. SQLite has
+    one writer at a time; there each staging transaction is short instead (jobs.matching)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises every write; PostgreSQL holds the row-lock guarantee")
+    user = f.UserFactory(role=Role.COORDINATOR)
+    proposal = f.MatchFactory(status=MatchStatus.PROPOSED)
+    run = f.MatchRunFactory()
+    others = [f.ChildFactory() for _ in range(20)]
+    factories.commit()
+    staging = db.session()
+    staging.begin()
+    stage_rows(
+        staging,
+        run.id,
+        [_proposal(proposal.child_id, proposal.attorney_id)],
+        [_unmatched(child.id) for child in [*others]],
+    )
+    try:
+        with db.session() as deciding, deciding.begin():
+            deciding.execute(text("SET LOCAL lock_timeout = '2s'"))
+            confirmed = confirm(deciding, proposal.id, deciding.get_one(User, user.id))
+            assert confirmed.status is MatchStatus.CONFIRMED
+    finally:
+        staging.rollback()
+        staging.close()

@@ -31,6 +31,8 @@ STAGE_LABELS = {
 TIMING_LABELS = {
     "load": "load",
     "baseline": "greedy baseline",
+    "stage": "writing the proposals",
+    "replace": "replacing the review queue",
     "save": "save",
 }
 TRIGGER_LABELS = {"schedule": "Nightly schedule", "command": "Command line", "web": "Run now"}
