@@ -1,4 +1,4 @@
-# Counsel Match: `make run` serves the demo; `make test` runs the whole suite.
+# Counsel Match: `make run` serves the demo (web server and clock process); `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -33,8 +33,9 @@ run: install $(INSTANCE)/secret_key $(INSTANCE)/demo_password
 	@echo
 	@echo "Counsel Match is at http://127.0.0.1:5000 - demo sign-ins (password: $$(cat $(INSTANCE)/demo_password)):"
 	@echo "  coordinator@demo.test  attorney@demo.test  lead@demo.test  admin@demo.test"
+	@echo "The clock process (counselmatch scheduler) runs beside the web server: it starts Run now's runs within seconds."
 	@echo
-	$(DEV_ENV) $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 --access-logfile - 'web:create_app()'
+	$(DEV_ENV) $(BIN)/counselmatch scheduler & trap "kill $$!" EXIT INT TERM; $(DEV_ENV) $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 --access-logfile - 'web:create_app()'
 
 # The suite runs in parallel, one worker per core (TEST_WORKERS=0 runs it in this process).
 TEST_WORKERS ?= auto

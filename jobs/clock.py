@@ -1,6 +1,7 @@
 """The clock process: APScheduler runs the nightly match, the daily report snapshot, the
 coordinators' daily digest, the hourly offer clock (reminders and expiry), the daily retention
-erasure and, every minute, the e-mail outbox.
+erasure, every minute the e-mail outbox and, every few seconds, the runs requested on the web
+("Run now": web processes never solve).
 
 Exactly one clock process runs (the `clock:` line of the Procfile), never inside web workers,
 which would run each job once per worker; the run lock makes a second clock harmless anyway.
@@ -39,7 +40,7 @@ from models.snapshots import take_daily_snapshot
 
 from .digest import coordinator_digest
 from .mailer import MailSettings, send_mail_job
-from .matching import run_match
+from .matching import run_match, run_requested, today_in
 from .offers import run_offer_clock
 from .recruitment import compute_targets
 from .retention import retention_job
@@ -59,6 +60,9 @@ DIGEST_JOB = "coordinators-daily-digest"
 RETENTION_JOB = "daily-retention-erasure"
 # The clock re-reads the schedule setting this often, so a change on /admin/settings moves the
 # jobs without a restart.
+# A run requested on the web starts within this long (when no other run holds the lock).
+RUN_REQUESTS_JOB = "requested-runs"
+RUN_REQUESTS_EVERY = timedelta(seconds=5)
 FOLLOW_SCHEDULE_JOB = "follow-schedule-setting"
 FOLLOW_SCHEDULE_EVERY = timedelta(minutes=1)
 # A nightly run missed by up to this long (the clock was down or restarting) still runs.
@@ -112,7 +116,7 @@ def nightly_match(
 ) -> None:
     """The nightly job: one run as of today in the organisation's zone, then the recruitment
     targets of that run."""
-    as_of = datetime.now(ZoneInfo(timezone)).date()
+    as_of = today_in(timezone)
     try:
         outcome = run_match(database, as_of=as_of, trigger="schedule", lock_stale_s=lock_stale_s)
     except RunInProgress as busy:
@@ -128,8 +132,22 @@ def nightly_match(
         log.exception("recruitment targets failed; the run's proposals stand")
 
 
+def requested_runs(
+    database: Database, timezone: str, lock_stale_s: float = DEFAULT_STALE_AFTER_S
+) -> None:
+    """The job every RUN_REQUESTS_EVERY: start the run a coordinator requested, if any; a run
+    that fails is recorded failed on its page, and the clock goes on."""
+    try:
+        outcome = run_requested(database, timezone, lock_stale_s=lock_stale_s)
+    except Exception:
+        log.exception("requested run failed (recorded on the run)")
+        return
+    if outcome is not None:
+        log.info("requested run done run_id=%s", outcome.run_id)
+
+
 def report_snapshot(database: Database, timezone: str) -> None:
-    as_of = datetime.now(ZoneInfo(timezone)).date()
+    as_of = today_in(timezone)
     with database.session() as session, session.begin():
         snapshot = take_daily_snapshot(session, as_of)
         rows = len(snapshot.data["rows"])
@@ -223,6 +241,18 @@ def build_scheduler(
         **common,
     )
     scheduler.add_job(
+        requested_runs,
+        IntervalTrigger(seconds=int(RUN_REQUESTS_EVERY.total_seconds())),
+        id=RUN_REQUESTS_JOB,
+        name="Start runs requested on the web",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(RUN_REQUESTS_EVERY.total_seconds()),
+        args=[database, schedule.timezone],
+        kwargs={"lock_stale_s": lock_stale_s},
+    )
+    scheduler.add_job(
         ScheduleFollower(database, scheduler, schedule),
         IntervalTrigger(seconds=int(FOLLOW_SCHEDULE_EVERY.total_seconds())),
         id=FOLLOW_SCHEDULE_JOB,
@@ -255,6 +285,9 @@ def apply_schedule(scheduler: BaseScheduler, schedule: Schedule) -> None:
             continue
         scheduler.modify_job(job_id, args=[job.args[0], schedule.timezone])
         scheduler.reschedule_job(job_id, trigger=trigger)
+    requests = scheduler.get_job(RUN_REQUESTS_JOB)
+    if requests is not None:  # its interval stays; its runs' "today" follows the zone
+        scheduler.modify_job(RUN_REQUESTS_JOB, args=[requests.args[0], schedule.timezone])
 
 
 @dataclass

@@ -8,12 +8,12 @@ they were. Logs carry counts and ids only, never a child's name or A-number.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from matcher.demand import GroupDemand, demand_by_group
 from matcher.result import Baseline, MatchResult
@@ -31,9 +31,10 @@ from models.engine_adapter import (
     tier_counts,
 )
 from models.entities import MatchRun, RunStatus, User
+from models.run_requests import claim_request, oldest_request
 from models.settings import solver_time_limit_s
 
-from .runlock import DEFAULT_STALE_AFTER_S, MatchingLock
+from .runlock import DEFAULT_STALE_AFTER_S, MatchingLock, RunInProgress
 
 log = logging.getLogger("counselmatch.match")
 
@@ -59,6 +60,12 @@ class RunOutcome:
     result: MatchResult
     baseline: Baseline
     saved: SaveSummary | None
+
+
+def today_in(timezone: str) -> date:
+    """Today in the organisation's zone (the schedule's): the date a scheduled or requested
+    run judges tiers and leave on."""
+    return datetime.now(ZoneInfo(timezone)).date()
 
 
 def _log_stage(run_id: int | None, stage: str, **fields: object) -> None:
@@ -273,42 +280,43 @@ def run_match(
         lock.release()
 
 
-def start_run_in_background(
+def run_requested(
     database: Database,
-    *,
-    as_of: date,
-    trigger: str,
-    started_by: User | None,
-    time_limit_s: float | None = None,
+    timezone: str,
     lock_stale_s: float = DEFAULT_STALE_AFTER_S,
-) -> int:
-    """Take the lock and record the run now, then solve and save it in a thread; returns its id.
+    time_limit_s: float | None = None,
+) -> RunOutcome | None:
+    """The clock's pick-up of a requested run (Run now): solve and save the oldest queued run,
+    holding the run lock, as of today in `timezone`; None when none is queued, when another run
+    holds the lock (the request waits for the next pick-up) or when it was cancelled meanwhile.
 
-    Raises RunInProgress at once when another run holds the lock. The run's status, stage and
-    heartbeat show its progress; a failure is recorded on the run. Arguments as for run_match.
+    Errors are recorded on the run (execute_run) and re-raised. Arguments as for run_match.
     """
+    with database.session() as session:
+        request = oldest_request(session)
+    if request is None:
+        return None
     lock = MatchingLock(database, stale_after_s=lock_stale_s)
-    lock.acquire()
     try:
-        run_id = start_run(database, as_of=as_of, trigger=trigger, started_by=started_by)
-        lock.attach(run_id)
-    except BaseException:
+        lock.acquire()
+    except RunInProgress as busy:
+        log.info("run_id=%s stays queued: %s", request.run_id, busy)
+        return None
+    try:
+        as_of = today_in(timezone)
+        with database.session() as session, session.begin():
+            claimed = claim_request(session, request.run_id, as_of)
+        if not claimed:
+            log.info("run_id=%s was no longer queued (cancelled); skipped", request.run_id)
+            return None
+        lock.attach(request.run_id)
+        _log_stage(request.run_id, "picked_up", as_of=as_of.isoformat())
+        return execute_run(
+            database,
+            request.run_id,
+            as_of=as_of,
+            actor=request.requested_by or "web",
+            time_limit_s=time_limit_s,
+        )
+    finally:
         lock.release()
-        raise
-
-    def work() -> None:
-        try:
-            execute_run(
-                database,
-                run_id,
-                as_of=as_of,
-                actor=started_by or trigger,
-                time_limit_s=time_limit_s,
-            )
-        except Exception:
-            log.exception("run_id=%s failed in the background", run_id)
-        finally:
-            lock.release()
-
-    threading.Thread(target=work, name=f"match-run-{run_id}", daemon=True).start()
-    return run_id

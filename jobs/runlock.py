@@ -1,7 +1,9 @@
 """One matching run at a time, across every process that can start one.
 
-The nightly job, `counselmatch match` and the web's "Run now" all take this lock first. On
-PostgreSQL it is a session advisory lock, which the server frees when the holding connection dies;
+The nightly job, `counselmatch match` and the clock's pick-up of a run requested with the web's
+"Run now" all take this lock first (a requested run waits as `queued`, which the lock never
+touches). On PostgreSQL it is a session advisory lock, which the server frees when the holding
+connection dies;
 on SQLite it is a row in `run_locks` with the holder's host and pid and a heartbeat, taken over
 once the holder's process is gone or its heartbeat has stopped. Whoever takes the lock marks any run
 still recorded as running as failed: only a holder of the lock runs, so such a run was cut short.

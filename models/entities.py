@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -91,9 +92,11 @@ class OutboxStatus(StrEnum):
 
 
 class RunStatus(StrEnum):
+    QUEUED = "queued"  # requested on the web ("Run now"), waiting for the clock process
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # a request withdrawn before the clock started it
 
 
 class CaseStatus(StrEnum):
@@ -338,6 +341,9 @@ class MatchRun(Base):
     trigger: Mapped[str] = mapped_column(String(20))  # schedule | command | web
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     as_of: Mapped[date]
+    # A requested run (Run now) was asked for at requested_at; started_at is when the clock
+    # picked it up (until then, the request's time), so its duration is the solve's.
+    requested_at: Mapped[datetime | None]
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
@@ -352,6 +358,23 @@ class MatchRun(Base):
     gap: Mapped[float | None]
     timings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def has_started(self) -> bool:
+        """False for a request still waiting for the clock or cancelled before it started: its
+        started_at is only the request's time, so it has no start or duration to show."""
+        return self.status not in (RunStatus.QUEUED, RunStatus.CANCELLED)
+
+    __table_args__ = (
+        # At most one request waits for the clock: two coordinators asking at once get one.
+        Index(
+            "ix_match_runs_one_queued",
+            "status",
+            unique=True,
+            postgresql_where=text("status = 'queued'"),
+            sqlite_where=text("status = 'queued'"),
+        ),
+    )
 
 
 class Match(Base):

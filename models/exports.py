@@ -304,7 +304,7 @@ def run_rows(session: Session) -> list[Row]:
             )
             for tier in range(1, 5)
         }
-        seconds = run.finished_at - run.started_at if run.finished_at else None
+        seconds = run.finished_at - run.started_at if run.finished_at and run.has_started else None
         rows.append(
             {
                 "run_id": str(run.id),

@@ -90,7 +90,7 @@ def match_command(as_of: datetime | None, dry_run: bool, time_limit_s: float | N
 @with_appcontext
 def scheduler_command(print_schedule: bool) -> None:
     """The clock process: runs the nightly match, the daily report snapshot, the coordinators'
-    digest, the offer clock and the e-mail outbox.
+    digest, the offer clock, the e-mail outbox and the runs requested with Run now.
 
     Run exactly one (the `clock:` line of the Procfile); stop it with SIGTERM or Ctrl-C.
     """

@@ -1,5 +1,6 @@
-"""The runs pages: history, one run's statistics and progress, and "Run now" through the real
-engine in the background, refused while another run holds the lock."""
+"""The runs pages: history, one run's statistics and progress, and "Run now": a request the real
+clock job runs through the real engine (the web process never solves), refused while a run is
+queued or in progress, cancellable until the clock starts it."""
 
 from __future__ import annotations
 
@@ -9,20 +10,23 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from fixtures import factories as f
+from jobs.clock import load_schedule
+from jobs.matching import run_requested, today_in
 from jobs.runlock import MatchingLock
 from models.base import utcnow
 from models.entities import AuditEvent, Match, MatchRun, MatchStatus, Role, RunStatus
+from models.run_requests import RunRequestRefused, request_run
 from models.settings import SOLVER_TIME_LIMIT_KEY, put_setting
 from tests.jobs.test_matching import spy_on_time_limits
+from tests.models.races import race
 
-from .conftest import csrf_token, flash_messages, shown_counts
+from .conftest import csrf_token, flash_messages, post_from, shown_counts
 from .test_unmatched import places_shown
 
 OTHER_ROLES = [Role.ATTORNEY, Role.PROGRAM_LEAD, Role.ADMIN]
-# A run of this test's few children takes well under a second; the bound only stops a hang.
-RUN_JOIN_TIMEOUT_S = 120
 
 
 def shown_runs(html: str) -> list[int]:
@@ -244,14 +248,26 @@ def test_an_unknown_run_is_not_found(client, signed_in):
     assert client.get("/runs/4040").status_code == 404
 
 
-def _wait_for_the_background_run(run_id: int) -> None:
-    for thread in threading.enumerate():
-        if thread.name == f"match-run-{run_id}":
-            thread.join(RUN_JOIN_TIMEOUT_S)
-            assert not thread.is_alive(), f"run {run_id} still running after the bound"
+def _request_by_post(client) -> int:
+    """Run now, as the button does; the id of the run it shows."""
+    response = client.post("/runs", data={"csrf_token": csrf_token(client.get("/runs"))})
+    assert response.status_code == 302
+    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert response.headers["Location"] == f"/runs/{run_id}"
+    return run_id
 
 
-def test_run_now_runs_the_engine_in_the_background(client, signed_in, factories, db):
+def _run_threads() -> set[str]:
+    return {thread.name for thread in threading.enumerate() if thread.name.startswith("run-")}
+
+
+def _today(db) -> date:
+    return today_in(load_schedule(db).timezone)
+
+
+def test_run_now_queues_the_run_and_the_clock_runs_it(
+    client, signed_in, factories, db, monkeypatch
+):
     user = signed_in(Role.COORDINATOR)
     soon, later = date.today() + timedelta(days=5), date.today() + timedelta(days=200)
     urgent = [f.ChildFactory(next_hearing_date=soon) for _ in range(2)]
@@ -259,13 +275,27 @@ def test_run_now_runs_the_engine_in_the_background(client, signed_in, factories,
     mam = f.ChildFactory(language_code="mam", next_hearing_date=soon)
     attorneys = [f.AttorneyFactory(capacity=1) for _ in range(2)]
     factories.commit()
+    solves = spy_on_time_limits(monkeypatch)
+    threads_before = _run_threads()
 
-    response = client.post("/runs", data={"csrf_token": csrf_token(client.get("/runs"))})
+    run_id = _request_by_post(client)
 
-    assert response.status_code == 302
-    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    assert response.headers["Location"] == f"/runs/{run_id}"
-    _wait_for_the_background_run(run_id)
+    # The web process solved nothing and started no thread: the run waits for the clock.
+    assert solves == [] and _run_threads() == threads_before
+    with db.session() as session:
+        queued = session.get_one(MatchRun, run_id)
+        assert session.scalars(select(Match)).all() == []
+    assert (queued.status, queued.stage, queued.heartbeat_at) == (RunStatus.QUEUED, None, None)
+    assert (queued.trigger, queued.started_by_id) == ("web", user.id)
+    assert queued.requested_at is not None and queued.requested_at == queued.started_at
+    page = client.get(f"/runs/{run_id}")
+    html = page.get_data(as_text=True)
+    assert f"Run {run_id} requested: the clock process starts it within seconds." in html
+    assert "Queued" in html and page.headers["Refresh"] == "3"
+
+    outcome = run_requested(db, load_schedule(db).timezone)  # the clock's job, in this test
+
+    assert outcome is not None and outcome.run_id == run_id and len(solves) == 1
     with db.session() as session:
         run = session.get_one(MatchRun, run_id)
         proposals = session.scalars(select(Match).where(Match.run_id == run_id)).all()
@@ -278,19 +308,19 @@ def test_run_now_runs_the_engine_in_the_background(client, signed_in, factories,
         RunStatus.SUCCEEDED,
         "web",
         user.id,
-        date.today(),
+        _today(db),
     )
+    assert run.requested_at == queued.requested_at and run.started_at >= run.requested_at
     assert {(m.child_id, m.status) for m in proposals} == {
         (child.id, MatchStatus.PROPOSED) for child in urgent
     }
     assert {m.attorney_id for m in proposals} == {a.id for a in attorneys}
     assert sorted(audit) == [
-        (user.email, "match_run_started", str(run_id)),
+        (user.email, "match_run_requested", str(run_id)),
         (user.email, "match_run_succeeded", str(run_id)),
     ]
     page = client.get(f"/runs/{run_id}")
     html = page.get_data(as_text=True)
-    assert f"Run {run_id} started." in html  # the flash shown after the redirect
     assert "Refresh" not in page.headers and "Succeeded" in html
     counts = shown_counts(page)
     assert counts["matched-T1"] == 2 and counts["proposals-proposed"] == 2
@@ -300,9 +330,10 @@ def test_run_now_runs_the_engine_in_the_background(client, signed_in, factories,
     ]
     assert waiting.id not in {m.child_id for m in proposals}
     assert mam.id not in {m.child_id for m in proposals}
+    assert run_requested(db, load_schedule(db).timezone) is None  # nothing left to run
 
 
-def test_run_now_gives_the_solver_the_time_limit_setting(
+def test_a_requested_run_gives_the_solver_the_time_limit_setting(
     client, signed_in, factories, db, monkeypatch
 ):
     signed_in(Role.COORDINATOR)
@@ -312,10 +343,9 @@ def test_run_now_gives_the_solver_the_time_limit_setting(
     factories.commit()
     time_limits = spy_on_time_limits(monkeypatch)
 
-    response = client.post("/runs", data={"csrf_token": csrf_token(client.get("/runs"))})
+    run_id = _request_by_post(client)
+    run_requested(db, load_schedule(db).timezone)
 
-    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    _wait_for_the_background_run(run_id)
     assert time_limits == [9.0]
     with db.session() as session:
         assert session.get_one(MatchRun, run_id).status == RunStatus.SUCCEEDED
@@ -332,6 +362,7 @@ def test_run_now_while_a_run_holds_the_lock_is_refused(client, signed_in, factor
             status=RunStatus.RUNNING,
             stage="loading",
             started_at=since,
+            heartbeat_at=utcnow(),
             finished_at=None,
         )
         lock.attach(running.id)
@@ -355,11 +386,244 @@ def test_run_now_while_a_run_holds_the_lock_is_refused(client, signed_in, factor
         lock.release()
 
 
+def test_a_run_cut_short_does_not_block_run_now(app, client, signed_in, factories, db):
+    """A run recorded as running whose heartbeat stopped longer ago than the lock's staleness
+    died with its process: the request waits, and the clock's lock marks the old run failed."""
+    signed_in(Role.COORDINATOR)
+    stale = app.config["LOCK_STALE_S"]
+    dead = run_row(
+        factories,
+        status=RunStatus.RUNNING,
+        stage="solving",
+        started_at=utcnow() - timedelta(hours=1),
+        heartbeat_at=utcnow() - timedelta(seconds=stale + 5),
+        finished_at=None,
+    )
+
+    run_id = _request_by_post(client)
+    outcome = run_requested(db, load_schedule(db).timezone, lock_stale_s=stale)
+
+    assert outcome is not None and outcome.run_id == run_id
+    with db.session() as session:
+        assert session.get_one(MatchRun, dead.id).status == RunStatus.FAILED
+        assert session.get_one(MatchRun, run_id).status == RunStatus.SUCCEEDED
+
+
+def test_run_now_while_a_run_is_queued_is_refused_naming_it(client, signed_in, db):
+    user = signed_in(Role.COORDINATOR)
+    first = _request_by_post(client)
+    with db.session() as session:
+        requested = session.get_one(MatchRun, first).requested_at
+
+    response = client.post("/runs", data={"csrf_token": csrf_token(client.get("/runs"))})
+
+    assert response.headers["Location"] == f"/runs/{first}"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert flash_messages(html) == [
+        f"Run {first} is already waiting for the clock process (requested {requested:%H:%M} "
+        "UTC); it was not requested again."
+    ]
+    with db.session() as session:
+        assert [r.id for r in session.scalars(select(MatchRun))] == [first]
+        actions = session.execute(
+            select(AuditEvent.actor, AuditEvent.action, AuditEvent.entity_id).order_by(
+                AuditEvent.id
+            )
+        ).all()
+    assert actions[-2:] == [
+        (user.email, "match_run_requested", str(first)),
+        (user.email, "match_run_refused", str(first)),
+    ]
+
+
+def test_two_requests_at_the_same_instant_make_one_queued_run(db, make_user):
+    first_user = make_user(Role.COORDINATOR, "first@example.org")
+    second_user = make_user(Role.COORDINATOR, "second@example.org")
+    asked: list[int] = []
+
+    def ask(user):
+        def request(session):
+            run = request_run(session, user, as_of=date.today(), stale_after_s=60)
+            asked.append(run.id)
+            return run.id
+
+        return request
+
+    refused, waited = race(
+        db,
+        ask(first_user),
+        ask(second_user),
+        lambda statement: (
+            "pg_advisory_xact_lock" in statement or statement.startswith("UPDATE match_runs")
+        ),
+    )
+
+    assert waited == [True]  # the second request waited for the first to commit
+    assert isinstance(refused, RunRequestRefused) and refused.run_id == asked[0]
+    assert f"Run {asked[0]} is already waiting for the clock process" in str(refused)
+    with db.session() as session:
+        runs = session.execute(select(MatchRun.id, MatchRun.status, MatchRun.started_by_id)).all()
+    assert runs == [(asked[0], RunStatus.QUEUED, first_user.id)]
+
+
+def test_the_database_holds_at_most_one_queued_run(factories):
+    run_row(factories, status=RunStatus.QUEUED, finished_at=None, heartbeat_at=None)
+    with pytest.raises(IntegrityError):
+        f.MatchRunFactory(status=RunStatus.QUEUED, finished_at=None, heartbeat_at=None)
+        factories.flush()
+    factories.rollback()
+    for status in (RunStatus.CANCELLED, RunStatus.CANCELLED, RunStatus.FAILED):
+        f.MatchRunFactory(status=status)
+    factories.commit()  # only queued runs are limited to one
+
+
+def _queued(factories, waited: timedelta = timedelta(seconds=10)) -> MatchRun:
+    asked = utcnow() - waited
+    return run_row(
+        factories,
+        trigger="web",
+        status=RunStatus.QUEUED,
+        requested_at=asked,
+        started_at=asked,
+        heartbeat_at=None,
+        finished_at=None,
+        inputs={},
+        matched_per_tier={},
+        baseline_per_tier={},
+        objective=None,
+        bound=None,
+        gap=None,
+        timings={},
+    )
+
+
+def test_a_queued_run_shows_it_waits_and_reloads(client, signed_in, factories):
+    signed_in(Role.COORDINATOR)
+    run = _queued(factories)
+
+    response = client.get(f"/runs/{run.id}")
+    html = response.get_data(as_text=True)
+    stopped = client.get(f"/runs/{run.id}?refresh=off")
+
+    assert response.headers["Refresh"] == "3"
+    assert (
+        "Waiting for the clock process to start it "
+        f"(requested {run.requested_at:%H:%M} UTC)." in html
+    )
+    assert f'href="/runs/{run.id}?refresh=off">Stop reloading</a>' in html
+    assert f'action="/runs/{run.id}/cancel"' in html and 'value="Cancel this request"' in html
+    assert "data-clock-late" not in html and "Succeeded" not in html
+    assert "Refresh" not in stopped.headers
+    assert "Automatic reloading is off" in stopped.get_data(as_text=True)
+
+
+def test_a_request_waiting_over_a_minute_warns_the_clock_may_be_down(client, signed_in, factories):
+    signed_in(Role.COORDINATOR)
+    run = _queued(factories, waited=timedelta(minutes=2))
+
+    html = client.get(f"/runs/{run.id}").get_data(as_text=True)
+
+    late = html[html.index("data-clock-late") :]
+    assert "the clock process may not be running" in late[:400]
+    assert "<code>clock:</code> line of the Procfile" in late and "counselmatch scheduler" in late
+
+
+def test_the_history_labels_queued_and_cancelled_runs(client, signed_in, factories):
+    signed_in(Role.COORDINATOR)
+    cancelled = run_row(
+        factories, status=RunStatus.CANCELLED, error="Cancelled by x@example.org before it started."
+    )
+    queued = _queued(factories)
+
+    html = client.get("/runs").get_data(as_text=True)
+
+    queued_at, cancelled_at = (html.index(f'data-run="{run.id}"') for run in (queued, cancelled))
+    queued_row = html[queued_at:cancelled_at]
+    assert "Queued" in queued_row and "Waiting for the clock process" in queued_row
+    assert '<td class="nowrap">&ndash;</td>' in queued_row  # no start, no duration yet
+    cancelled_row = html[cancelled_at:]
+    assert "Cancelled" in cancelled_row[:600]
+    assert f"Run {queued.id} is waiting for the clock process" in html  # above Run now
+
+
+def test_cancelling_a_request_withdraws_it_before_the_clock_starts_it(client, signed_in, db):
+    user = signed_in(Role.COORDINATOR)
+    run_id = _request_by_post(client)
+
+    response = post_from(client, f"/runs/{run_id}", f"/runs/{run_id}/cancel")
+
+    assert response.headers["Location"] == f"/runs/{run_id}"
+    page = client.get(f"/runs/{run_id}")
+    html = page.get_data(as_text=True)
+    assert flash_messages(html) == [
+        f"Run {run_id} was cancelled before it started; nothing changed."
+    ]
+    assert "Cancelled before it started" in html and "Refresh" not in page.headers
+    assert f"Cancelled by {user.email} before it started." in html
+    assert run_requested(db, load_schedule(db).timezone) is None  # the clock skips it
+    with db.session() as session:
+        run = session.get_one(MatchRun, run_id)
+        cancelled = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "match_run_cancelled")
+        ).one()
+        assert session.scalars(select(Match)).all() == []
+    assert (run.status, run.finished_at is not None) == (RunStatus.CANCELLED, True)
+    assert (cancelled.actor, cancelled.entity_id) == (user.email, str(run_id))
+    assert _request_by_post(client) != run_id  # another request may follow
+
+
+@pytest.mark.parametrize("status", [RunStatus.RUNNING, RunStatus.SUCCEEDED, RunStatus.CANCELLED])
+def test_only_a_queued_run_can_be_cancelled(client, signed_in, factories, db, status):
+    signed_in(Role.COORDINATOR)
+    run = run_row(factories, status=status, heartbeat_at=utcnow())
+
+    response = post_from(client, f"/runs/{run.id}", f"/runs/{run.id}/cancel")
+
+    assert response.headers["Location"] == f"/runs/{run.id}"
+    [message] = flash_messages(client.get(f"/runs/{run.id}").get_data(as_text=True))
+    assert message.startswith(f"Run {run.id} ")
+    assert "cancel" in message
+    with db.session() as session:
+        assert session.get_one(MatchRun, run.id).status == status
+        assert (
+            session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "match_run_cancelled")
+            ).all()
+            == []
+        )
+
+
+@pytest.mark.parametrize("run_id", [4040, 2**31, 2**63, 2**64])
+def test_cancelling_an_unknown_run_is_not_found(client, signed_in, run_id):
+    signed_in(Role.COORDINATOR)
+    assert post_from(client, "/runs", f"/runs/{run_id}/cancel").status_code == 404
+    assert client.get(f"/runs/{run_id}").status_code == 404
+
+
+def test_cancel_without_csrf_token_is_refused(client, signed_in, factories, db):
+    signed_in(Role.COORDINATOR)
+    run = _queued(factories)
+    assert client.post(f"/runs/{run.id}/cancel").status_code == 400
+    with db.session() as session:
+        assert session.get_one(MatchRun, run.id).status == RunStatus.QUEUED
+
+
+@pytest.mark.parametrize("role", OTHER_ROLES, ids=lambda role: role.value)
+def test_other_roles_cannot_cancel_a_request(client, signed_in, factories, db, role):
+    run = _queued(factories)
+    signed_in(role)
+    token = csrf_token(client.get("/"))
+    assert client.post(f"/runs/{run.id}/cancel", data={"csrf_token": token}).status_code == 403
+    with db.session() as session:
+        assert session.get_one(MatchRun, run.id).status == RunStatus.QUEUED
+
+
 @pytest.mark.parametrize(
-    "path", ["/runs", "/runs/1", "/children/unmatched", "/spreadsheets", "/audit"]
+    "path", ["/runs", "/runs/1", "/runs/2", "/children/unmatched", "/spreadsheets", "/audit"]
 )
 def test_the_pages_meet_the_accessibility_basics(client, signed_in, factories, path):
     run_row(factories, id=1, status=RunStatus.RUNNING, finished_at=None)
+    run_row(factories, id=2, status=RunStatus.QUEUED, finished_at=None, heartbeat_at=None)
     signed_in(Role.COORDINATOR)
     html = client.get(path).get_data(as_text=True)
     assert html.count("<h1") == 1 and '<main id="main"' in html

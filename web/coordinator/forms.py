@@ -375,6 +375,10 @@ class RunNowForm(FlaskForm):
     submit = SubmitField("Run now")
 
 
+class CancelRequestForm(FlaskForm):
+    submit = SubmitField("Cancel this request")
+
+
 class UploadForm(FlaskForm):
     kind = SelectField(
         "What the file holds",

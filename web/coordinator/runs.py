@@ -1,27 +1,29 @@
-"""GET /runs (history), POST /runs ("Run now"), GET /runs/<id> (one run, live while it runs)."""
+"""GET /runs (history), POST /runs ("Run now": a request the clock process runs), GET /runs/<id>
+(one run, live while it waits or runs), POST /runs/<id>/cancel (withdraw a request)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from jobs.matching import start_run_in_background
-from jobs.runlock import RunInProgress
+from jobs.matching import today_in
 from matcher.rules import Tier
 from models import audit
 from models.base import utcnow
 from models.entities import Match, MatchRun, MatchStatus, RunStatus, UnmatchedChild, User
+from models.run_requests import RunRequestRefused, cancel_request, request_run
+from models.settings import schedule_setting
 
-from ..extensions import get_db, get_session
+from ..extensions import get_session
 from ..pagination import paginate
 from ..security import signed_in_user
 from . import bp
 from .explanations import summarise_unmatched
-from .forms import RunNowForm
+from .forms import CancelRequestForm, RunNowForm
 
 STAGE_LABELS = {
     "loading": "Loading children and attorneys",
@@ -37,8 +39,11 @@ TIMING_LABELS = {
 }
 TRIGGER_LABELS = {"schedule": "Nightly schedule", "command": "Command line", "web": "Run now"}
 TIERS = tuple(f"T{tier.value}" for tier in Tier)
-# Seconds between reloads of a running run's page.
+# Seconds between reloads of a waiting or running run's page.
 REFRESH_S = 3
+# A request waiting longer than this (the clock starts one within seconds) gets a warning that
+# the clock process may not be running.
+CLOCK_LATE_AFTER = timedelta(minutes=1)
 
 
 # --- history ----------------------------------------------------------------------------------
@@ -57,10 +62,12 @@ def runs() -> str:
     running = session.scalar(
         select(MatchRun).where(MatchRun.status == RunStatus.RUNNING).order_by(MatchRun.id.desc())
     )
+    queued = session.scalar(select(MatchRun).where(MatchRun.status == RunStatus.QUEUED))
     return render_template(
         "coordinator/runs.html",
         page=page,
         running=running,
+        queued=queued,
         form=RunNowForm(),
         now=utcnow(),
     )
@@ -68,8 +75,8 @@ def runs() -> str:
 
 @bp.route("/runs", methods=["POST"])
 def run_now() -> Response:
-    """Start a run in the background and show its page; refuse while another run holds the
-    lock (the nightly job's, another coordinator's or the command line's)."""
+    """Queue a run for the clock process and show its page; refuse while a run is queued or in
+    progress (the nightly job's, another coordinator's or the command line's)."""
     form = RunNowForm()
     if not form.validate_on_submit():
         # CSRFProtect has already refused a missing or wrong token; nothing else can fail.
@@ -78,25 +85,42 @@ def run_now() -> Response:
     user = signed_in_user()
     session = get_session()
     try:
-        run_id = start_run_in_background(
-            get_db(),
-            as_of=date.today(),
-            trigger="web",
-            started_by=user,
-            lock_stale_s=current_app.config["LOCK_STALE_S"],
-        )
-    except RunInProgress as busy:
         with session.begin():
-            audit.record(session, user, "match_run_refused", "match_run", busy.run_id)
-        if busy.run_id is None:
-            flash("Another run is in progress; this one was not started.", "error")
-            return redirect(url_for(".runs"))
-        since = f" since {busy.since:%H:%M} UTC" if busy.since is not None else ""
-        flash(f"Run {busy.run_id} has been in progress{since}; it was not started again.", "error")
-        return redirect(url_for(".run", run_id=busy.run_id))
-    with session.begin():
-        audit.record(session, user, "match_run_started", "match_run", run_id, trigger="web")
-    flash(f"Run {run_id} started. This page shows its progress.", "info")
+            as_of = today_in(schedule_setting(session).timezone)
+            run_id = request_run(
+                session, user, as_of=as_of, stale_after_s=current_app.config["LOCK_STALE_S"]
+            ).id
+    except RunRequestRefused as refused:
+        with session.begin():
+            audit.record(session, user, "match_run_refused", "match_run", refused.run_id)
+        flash(str(refused), "error")
+        return redirect(url_for(".run", run_id=refused.run_id))
+    flash(
+        f"Run {run_id} requested: the clock process starts it within seconds. "
+        "This page shows its progress.",
+        "info",
+    )
+    return redirect(url_for(".run", run_id=run_id))
+
+
+@bp.route("/runs/<id:run_id>/cancel", methods=["POST"])
+def cancel_run(run_id: int) -> Response:
+    """Withdraw a requested run before the clock starts it."""
+    form = CancelRequestForm()
+    if not form.validate_on_submit():
+        flash("The request was not cancelled: please try again.", "error")
+        return redirect(url_for(".run", run_id=run_id))
+    user = signed_in_user()
+    session = get_session()
+    try:
+        with session.begin():
+            cancel_request(session, run_id, user)
+    except LookupError as missing:
+        raise NotFound(str(missing)) from None
+    except RunRequestRefused as refused:
+        flash(str(refused), "error")
+        return redirect(url_for(".run", run_id=run_id))
+    flash(f"Run {run_id} was cancelled before it started; nothing changed.", "info")
     return redirect(url_for(".run", run_id=run_id))
 
 
@@ -128,7 +152,10 @@ def run(run_id: int) -> Response:
             )
         }
     # WCAG 2.2.2: a page that updates itself offers a way to stop it.
-    refreshing = match_run.status == RunStatus.RUNNING and request.args.get("refresh") != "off"
+    live = match_run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+    refreshing = live and request.args.get("refresh") != "off"
+    now = utcnow()
+    requested_at = match_run.requested_at or match_run.started_at
     response = make_response(
         render_template(
             "coordinator/runs_detail.html",
@@ -136,9 +163,12 @@ def run(run_id: int) -> Response:
             started_by=started_by,
             summary=summary,
             matches_by_status=matches_by_status,
-            now=utcnow(),
+            now=now,
             refreshing=refreshing,
             refresh_seconds=REFRESH_S,
+            clock_late=match_run.status == RunStatus.QUEUED
+            and now - requested_at > CLOCK_LATE_AFTER,
+            cancel_form=CancelRequestForm() if match_run.status == RunStatus.QUEUED else None,
         )
     )
     if refreshing:
