@@ -1,7 +1,7 @@
 """The whole nightly run: load from the database, solve, compare, save; night after night.
 
     python -m bench.nightly_run --children 50000 --attorneys 10000 [--seed 1] [--nights 2]
-        [--database-url URL | $BENCH_DATABASE_URL] [--reuse]
+        [--database-url URL | $BENCH_DATABASE_URL] [--reuse] [--sqlite]
 
 Demo data (fixtures.demo) is imported into a fresh database first (not timed): a temporary
 SQLite file, or the PostgreSQL database --database-url or BENCH_DATABASE_URL names (its public
@@ -158,7 +158,12 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="run on --database-url as it is, loading nothing"
     )
+    parser.add_argument(
+        "--sqlite", action="store_true", help="a fresh SQLite file even if a URL is set"
+    )
     args = parser.parse_args()
+    if args.sqlite:
+        args.database_url = None
     attorneys = attorneys_asked(args)
     print(f"machine: {len(os.sched_getaffinity(0))} cores, {cpu_model()}")
     with tempfile.TemporaryDirectory(prefix="counselmatch-bench-") as work:

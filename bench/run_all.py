@@ -11,8 +11,10 @@ RUNS = [
     ["bench.engine", "--children", "5000", "--attorneys", "1000"],
     ["bench.engine", "--children", "20000", "--attorneys", "4000"],
     ["bench.engine", "--children", "50000", "--attorneys", "10000"],
-    ["bench.nightly_run", "--children", "5000", "--attorneys", "1000"],
-    ["bench.nightly_run", "--children", "50000", "--attorneys", "10000"],
+    ["bench.nightly_run", "--children", "5000", "--attorneys", "1000", "--sqlite"],
+    ["bench.nightly_run", "--children", "50000", "--attorneys", "10000", "--sqlite"],
+    # The national backlog in one solve: two nights, the second replacing the first's proposals.
+    ["bench.nightly_run", "--children", "250000", "--attorneys", "50000", "--sqlite"],
     ["bench.stability", "--children", "5000", "--attorneys", "1000"],
     ["bench.review_queue", "--proposals", "5000"],
     ["bench.reports", "--children", "50000", "250000", "--sqlite"],
@@ -20,6 +22,17 @@ RUNS = [
 # The targets at 250,000 children are PostgreSQL's: those runs when BENCH_DATABASE_URL names one.
 if os.environ.get("BENCH_DATABASE_URL"):
     RUNS.append(["bench.reports", "--children", "50000", "250000"])
+    RUNS.append(
+        [
+            "bench.nightly_run",
+            "--children",
+            "250000",
+            "--attorneys",
+            "50000",
+            "--database-url",
+            os.environ["BENCH_DATABASE_URL"],
+        ]
+    )
 
 
 def main() -> None:
