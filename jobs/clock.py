@@ -177,6 +177,19 @@ def missed_fire_time(
     return missed
 
 
+def _every(interval: timedelta) -> dict[str, Any]:
+    """The options of a job repeated every `interval`: one instance at a time, missed repeats
+    coalesced, one missed by more than its interval skipped."""
+    seconds = int(interval.total_seconds())
+    return {
+        "trigger": IntervalTrigger(seconds=seconds),
+        "replace_existing": True,
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": seconds,
+    }
+
+
 def build_scheduler(
     database: Database,
     schedule: Schedule,
@@ -217,14 +230,10 @@ def build_scheduler(
     )
     scheduler.add_job(
         send_mail_job,
-        IntervalTrigger(seconds=int(SEND_MAIL_EVERY.total_seconds())),
         id=SEND_MAIL_JOB,
         name="Send queued e-mail",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=int(SEND_MAIL_EVERY.total_seconds()),
         args=[database, mail],
+        **_every(SEND_MAIL_EVERY),
     )
     scheduler.add_job(
         coordinator_digest,
@@ -242,15 +251,11 @@ def build_scheduler(
     )
     scheduler.add_job(
         requested_runs,
-        IntervalTrigger(seconds=int(RUN_REQUESTS_EVERY.total_seconds())),
         id=RUN_REQUESTS_JOB,
         name="Start runs requested on the web",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=int(RUN_REQUESTS_EVERY.total_seconds()),
         args=[database, schedule.timezone],
         kwargs={"lock_stale_s": lock_stale_s},
+        **_every(RUN_REQUESTS_EVERY),
     )
     scheduler.add_job(
         ScheduleFollower(database, scheduler, schedule),
