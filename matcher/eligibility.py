@@ -567,6 +567,17 @@ class Instance:
             fit = fit + np.where(attorneys == self.kept_of[child], self.kept_units, 0)
         return attorneys, fit
 
+    def is_eligible_pair(self, children: IndexArray, attorneys: IntArray) -> BoolArray:
+        """Whether each (children[i], attorneys[i]) passes rules 1-6 for a child with no
+        conflict or refusal (the class's attorneys; exclusions are not looked at)."""
+        keys = self._class_option_keys
+        wanted = self.child_class[children].astype(np.int64) * len(self.attorneys) + attorneys
+        position = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+        found: BoolArray = (
+            keys[position] == wanted if len(keys) else np.zeros(len(wanted), dtype=np.bool_)
+        )
+        return found
+
     def pair_units(self, children: IndexArray, attorneys: IndexArray) -> IntArray:
         """Fit units of eligible pairs (children[i], attorneys[i]), without load, with the
         stability bonus where a pair is kept."""

@@ -4,10 +4,11 @@ Children who differ in nothing the flow can see (same eligibility and fit, tier 
 no sibling group; no conflict, refusal or proposal to keep) are interchangeable, so they enter as
 one bucket node whose supply is their number, and their class shares one node with an arc to each
 eligible attorney. This is the same flow as one node per child (any integral flow splits back into
-single children at equal cost) with a fraction of the arcs. A sibling group whose members share a
-class gets one hub node with the group's arcs to attorneys (unless a member has a proposal to
-keep); other siblings, and children with a conflict, a refusal or a proposal to keep (whose bonus
-is on one arc: see matcher.scoring), keep their own arcs. Each attorney reaches the sink through
+single children at equal cost) with a fraction of the arcs. A child whose only difference is a
+proposal to keep enters its class's node as a bucket of one, with one more arc straight to its
+kept attorney carrying the bonus. A sibling group whose members share a class gets one hub node
+with the group's arcs to attorneys (unless a member has a proposal to keep); other siblings, and
+children with a conflict or a refusal, keep their own arcs. Each attorney reaches the sink through
 one arc per free place, of increasing cost: the convex load-balancing cost.
 """
 
@@ -128,8 +129,17 @@ class _FlowBuilder:
         result: BoolArray = self.capacity[attorneys] > 0
         return result
 
-    def add_pools(self, children: IndexArray) -> None:
-        """Interchangeable children: bucket nodes -> one node per eligibility profile."""
+    def add_pools(self, children: IndexArray, kept: IndexArray) -> None:
+        """Interchangeable children: bucket nodes -> one node per eligibility profile.
+
+        `kept`: children outside sibling groups, with no conflict or refusal, whose only
+        difference from their pool is a proposal to keep. Each has a node of its own with an
+        arc into its profile's node (as a bucket of one) and one arc straight to its kept
+        attorney carrying the bonus, instead of a copy of all the profile's arcs. The same flow:
+        in an optimum no such child enters its profile while the profile sends a place to its
+        kept attorney (taking the direct arc instead gains the bonus), so handing the profile's
+        places out in any order never gives one of them its kept attorney without the bonus.
+        """
         inst = self.inst
         profile_of_class = inst.flow_profile_of_class
         n_profiles = len(inst.class_of_flow_profile)
@@ -140,7 +150,8 @@ class _FlowBuilder:
         bucket_tier = (keys % 10) // 2
         tender_units = np.where(keys % 2 == 1, inst.tender_age_units, 0)
         buckets = self.new_nodes(len(keys), sizes)
-        flow_profiles = np.unique(bucket_profile)
+        kept_profile = profile_of_class[inst.child_class[kept]].astype(np.int64)
+        flow_profiles = np.unique(np.concatenate([bucket_profile, kept_profile]))
         node_of_profile = np.full(n_profiles, -1, dtype=np.int64)
         node_of_profile[flow_profiles] = self.new_nodes(len(flow_profiles))
         self.arcs.add(buckets, self.SINK, sizes, 0)
@@ -150,10 +161,29 @@ class _FlowBuilder:
             sizes,
             -(self.bonus[bucket_tier] + tender_units),
         )
+        kept_nodes = self.new_nodes(len(kept), 1)
+        self.arcs.add(kept_nodes, self.SINK, 1, 0)
+        kept_tier_units = self.bonus[inst.tier[kept]] + inst.tender_units[kept]
+        first_kept_pool_arc = self.arcs.add(
+            kept_nodes, node_of_profile[kept_profile], 1, -kept_tier_units
+        )
+        target = inst.kept_of[kept].astype(np.int64)
+        direct = inst.is_eligible_pair(kept, target) & (self.capacity[target] > 0)
+        direct_children, direct_attorneys = kept[direct], target[direct]
+        first_direct_arc = self.arcs.add(
+            kept_nodes[direct],
+            self.attorney_nodes[direct_attorneys],
+            1,
+            -(
+                self.bonus[inst.tier[direct_children]]
+                + inst.pair_units(direct_children, direct_attorneys.astype(np.int32))
+            ),
+        )
         table = inst.profile_options
         keep = (node_of_profile[table.owner] >= 0) & (self.capacity[table.attorney] > 0)
         owner, attorneys = table.owner[keep], table.attorney[keep]
         pooled = np.bincount(bucket_profile, weights=sizes, minlength=n_profiles).astype(np.int64)
+        pooled += np.bincount(kept_profile, minlength=n_profiles).astype(np.int64)
         first_profile_arc = self.arcs.add(
             node_of_profile[owner],
             self.attorney_nodes[attorneys],
@@ -163,11 +193,15 @@ class _FlowBuilder:
 
         def read(flows: IntArray, attorney_of: IndexArray) -> None:
             # Each bucket's first `flow` children (earliest hearing, then id) are matched; they
-            # take their profile's places in order, attorneys by id.
+            # and the kept children who entered the pool take their profile's places in order,
+            # attorneys by id.
             matched = flows[first_bucket_arc : first_bucket_arc + len(keys)]
             order = np.lexsort((children, inst.hearing_key[children], bucket_of))
             rank = np.arange(len(order)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-            chosen = children[order][rank < matched[bucket_of[order]]]
+            entered = flows[first_kept_pool_arc : first_kept_pool_arc + len(kept)] > 0
+            chosen = np.concatenate(
+                [children[order][rank < matched[bucket_of[order]]], kept[entered]]
+            )
             chosen = chosen[
                 np.lexsort(
                     (
@@ -180,6 +214,8 @@ class _FlowBuilder:
             ]
             given = flows[first_profile_arc : first_profile_arc + len(attorneys)]
             attorney_of[chosen] = _hand_out(chosen, attorneys, given)
+            straight = flows[first_direct_arc : first_direct_arc + len(direct_children)] > 0
+            attorney_of[direct_children[straight]] = direct_attorneys[straight]
 
         self.readers.append(read)
 
@@ -343,11 +379,18 @@ def solve_flow(
     builder.add_hubs(hubs)
     for g in hubs.tolist():
         own[inst.groups[g]] = False
+    # Kept children outside groups with no exclusion join the pools (see add_pools).
+    kept = taking_part & (inst.group_of < 0) & (inst.kept_of >= 0)
+    if inst.excluded:
+        kept[sorted(inst.excluded)] = False
+    own &= ~kept
     builder.add_own(np.flatnonzero(own).astype(np.int32))
     pooled = taking_part & (inst.group_of < 0)
     if inst.on_own:
         pooled[sorted(inst.on_own)] = False
-    builder.add_pools(np.flatnonzero(pooled).astype(np.int32))
+    builder.add_pools(
+        np.flatnonzero(pooled).astype(np.int32), np.flatnonzero(kept).astype(np.int32)
+    )
     attorney_of, cost, solve_s = builder.solve()
     return FlowSolution(
         attorney_of=attorney_of,
