@@ -74,6 +74,7 @@ class Coordinator(threading.Thread):
         self.random = random.Random(seed)
         self.stop = threading.Event()
         self.waits: list[float] = []
+        self.started_at: list[float] = []  # when each decision began
         self.refused = 0
         with database.session() as session, session.begin():
             user = session.scalar(select(User).where(User.email == BENCH_COORDINATOR))
@@ -111,6 +112,7 @@ class Coordinator(threading.Thread):
             except (DecisionRefused, LookupError):
                 self.refused += 1  # replaced or decided meanwhile: still a decision's wait
             self.waits.append(time.perf_counter() - started)
+            self.started_at.append(started)
 
 
 def one_night(database: Database, night: int, seed: int) -> None:
@@ -147,7 +149,9 @@ def one_night(database: Database, night: int, seed: int) -> None:
         print(
             f"  coordinator's confirmations during the run: {len(waits)} "
             f"({coordinator.refused} refused as already decided/replaced), wait median "
-            f"{statistics.median(waits) * 1000:.0f} ms, longest {max(waits) * 1000:.0f} ms"
+            f"{statistics.median(waits) * 1000:.0f} ms, longest {max(waits) * 1000:.0f} ms "
+            f"(begun {coordinator.started_at[waits.index(max(waits))] - started:.1f} s into the "
+            "run)"
         )
 
 

@@ -51,12 +51,15 @@ class GroupDemand:
         return sum(self.unmatched_per_tier.values())
 
 
-def demand_by_group(problem: MatchProblem, result: MatchResult) -> tuple[GroupDemand, ...]:
+def demand_by_group(
+    problem: MatchProblem, result: MatchResult, instance: Instance | None = None
+) -> tuple[GroupDemand, ...]:
     """One `GroupDemand` per court and primary language with unmatched children (case_type
-    None), and one per court, language and case type, in court id, language, case type order."""
+    None), and one per court, language and case type, in court id, language, case type order.
+    instance: `Instance(problem)` if already built (as for solve)."""
     if not result.unmatched:
         return ()
-    inst = Instance(problem)
+    inst = instance if instance is not None and instance.problem is problem else Instance(problem)
     after_run = _free_after_run(inst, result)
     members: dict[GroupKey, list[int]] = {}
     for unmatched in result.unmatched:

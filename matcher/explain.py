@@ -259,7 +259,7 @@ class Explainer:
         return _Profile(
             counts=counts,
             reason=reason,
-            placed_per_tier=self.placed[after["free_capacity"]].sum(axis=0),
+            placed_per_tier=after["free_capacity"].astype(np.int64) @ self.placed,
             closest=self._closest(klass, filter_passes),
             before_capacity=np.flatnonzero(after["no_conflict"]).astype(np.int32),
             speaking=after["language"],
@@ -333,7 +333,9 @@ class Explainer:
         """Eligible attorneys whose slots were used, then those failing a single filter (full,
         on leave, another court, ...), best fit first."""
         inst = self.inst
-        failures: IntArray = np.sum([~passes for passes in filter_passes], axis=0, dtype=np.int64)
+        failures: IntArray = np.zeros(len(inst.attorneys), dtype=np.int64)
+        for passes in filter_passes:
+            failures += ~passes
         near = np.flatnonzero(failures <= 1)
         if not len(near):
             return ()

@@ -58,17 +58,20 @@ def solve(
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     full_model_max_pairs: int = FULL_MODEL_MAX_PAIRS,
     branch_and_bound: bool = True,
+    instance: Instance | None = None,
 ) -> MatchResult:
     """The best proposals for `problem`: strict tier priority, then total fit.
 
     full_model_max_pairs: up to this many eligible pairs, split sibling groups are settled by
     the exact CP-SAT model of the whole problem; above, by the repair, then (branch_and_bound,
     when its tree looks affordable in the time left) by branch and bound on the groups.
+    instance: `Instance(problem)` when the caller has built it already (a run builds it once
+    for the solve and for its demand figures); built here otherwise.
     """
     started = time.perf_counter()
     deadline = started + time_limit_s
     timings: dict[str, float] = {}
-    inst = Instance(problem)
+    inst = instance if instance is not None and instance.problem is problem else Instance(problem)
     bonus = tier_bonus(inst)
     timings["eligibility"] = time.perf_counter() - started
 

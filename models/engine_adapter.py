@@ -366,22 +366,34 @@ class SaveSummary:
 
 
 def _still_valid_proposals(
-    session: Session, result: MatchResult
+    session: Session, result: MatchResult, run_id: int
 ) -> tuple[list[Proposal], list[Proposal]]:
     """The proposals that still hold now, in priority order, and those dropped.
 
     A coordinator may confirm, reject or match by hand while the engine solves; those decisions
-    win. A sibling group loses all its proposals if one of them no longer holds.
+    win. A sibling group loses all its proposals if one of them no longer holds. Only the
+    children of the run's staged proposals are read (the short transaction stays short).
     """
     proposals = sorted(result.proposals, key=lambda p: (p.tier, -p.score, p.child_id))
+    staged = select(StagedProposal.child_id).where(StagedProposal.run_id == run_id)
     spoken_for = set(
-        session.scalars(select(Match.child_id).where(Match.status.in_(CAPACITY_HOLDING_STATUSES)))
+        session.scalars(
+            select(Match.child_id).where(
+                Match.status.in_(CAPACITY_HOLDING_STATUSES), Match.child_id.in_(staged)
+            )
+        )
     )
-    refused = set(session.execute(refused_pairs(session)).all()) | set(
-        session.execute(select(Conflict.child_id, Conflict.attorney_id)).all()
+    refused = set(
+        session.execute(refused_pairs(session).where(Match.child_id.in_(staged))).all()
+    ) | set(
+        session.execute(
+            select(Conflict.child_id, Conflict.attorney_id).where(Conflict.child_id.in_(staged))
+        ).all()
     )
     open_children = set(
-        session.scalars(select(Child.id).where(Child.case_status == CaseStatus.OPEN))
+        session.scalars(
+            select(Child.id).where(Child.case_status == CaseStatus.OPEN, Child.id.in_(staged))
+        )
     )
     free = {
         attorney_id: slots.free_slots
@@ -390,7 +402,9 @@ def _still_valid_proposals(
     group_of: dict[int, int] = {
         child_id: group_id
         for child_id, group_id in session.execute(
-            select(Child.id, Child.sibling_group_id).where(Child.sibling_group_id.is_not(None))
+            select(Child.id, Child.sibling_group_id).where(
+                Child.sibling_group_id.is_not(None), Child.id.in_(staged)
+            )
         )
         if group_id is not None
     }
@@ -507,7 +521,7 @@ def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSum
                 for match_id in superseded_ids
             ],
         )
-    proposals, dropped = _still_valid_proposals(session, result)
+    proposals, dropped = _still_valid_proposals(session, result, run.id)
     dropped_children = [p.child_id for p in dropped]
     for start in range(0, len(dropped_children), IN_LIST_CHUNK):
         session.execute(

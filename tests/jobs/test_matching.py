@@ -46,9 +46,9 @@ def spy_on_time_limits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     used: list[float] = []
     real_solve = jobs.matching.solve
 
-    def solve(problem, *, time_limit_s):
+    def solve(problem, *, time_limit_s, **options):
         used.append(time_limit_s)
-        return real_solve(problem, time_limit_s=time_limit_s)
+        return real_solve(problem, time_limit_s=time_limit_s, **options)
 
     monkeypatch.setattr(jobs.matching, "solve", solve)
     return used
