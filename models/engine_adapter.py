@@ -500,27 +500,27 @@ def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSum
         session.execute(text("LOCK TABLE attorneys IN EXCLUSIVE MODE"))
     # The status test is on the updated row itself, so a proposal a coordinator confirms at this
     # very moment is skipped (PostgreSQL re-checks it after the lock), never overwritten.
-    superseded_ids = session.scalars(
+    superseded: int = session.execute(  # type: ignore[attr-defined]
         update(Match)
         .where(Match.status == MatchStatus.PROPOSED)
         .values(status=MatchStatus.SUPERSEDED, updated_at=now, reason=reason)
-        .returning(Match.id)
         .execution_options(synchronize_session=False)
-    ).all()
-    if superseded_ids:
-        session.execute(
-            insert(MatchEvent),
-            [
-                {
-                    "match_id": match_id,
-                    "from_status": MatchStatus.PROPOSED,
-                    "to_status": MatchStatus.SUPERSEDED,
-                    "at": now,
-                    "reason": reason,
-                }
-                for match_id in superseded_ids
-            ],
+    ).rowcount
+    # The reason names this run: it picks out exactly the rows just replaced.
+    session.execute(
+        insert(MatchEvent).from_select(
+            ["match_id", "from_status", "to_status", "at", "reason"],
+            select(
+                Match.id,
+                literal(MatchStatus.PROPOSED, MatchEvent.from_status.type),
+                literal(MatchStatus.SUPERSEDED, MatchEvent.to_status.type),
+                literal(now, MatchEvent.at.type),
+                literal(reason),
+            )
+            .where(Match.status == MatchStatus.SUPERSEDED, Match.reason == reason)
+            .order_by(Match.id),
         )
+    )
     proposals, dropped = _still_valid_proposals(session, result, run.id)
     dropped_children = [p.child_id for p in dropped]
     for start in range(0, len(dropped_children), IN_LIST_CHUNK):
@@ -598,9 +598,7 @@ def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSum
                 for p in dropped
             ],
         )
-    return SaveSummary(
-        proposed=len(proposals), superseded=len(superseded_ids), dropped=len(dropped)
-    )
+    return SaveSummary(proposed=len(proposals), superseded=superseded, dropped=len(dropped))
 
 
 def tier_counts(counts: Mapping[Tier, int]) -> dict[str, int]:
