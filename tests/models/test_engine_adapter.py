@@ -3,7 +3,6 @@
 import dataclasses
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import func, select, text
 
 from fixtures import factories as f
@@ -19,7 +18,7 @@ from models.engine_adapter import (
     save_result,
     stage_rows,
 )
-from models.entities import Role, StagedProposal, User
+from models.entities import MatchRun, Role, StagedProposal, User
 from models.settings import MATCH_WEIGHTS_KEY, load_match_settings, put_setting
 
 AS_OF = date(2026, 11, 27)
@@ -281,30 +280,42 @@ def test_a_run_that_fails_after_staging_leaves_no_rows_behind(factories):
     assert factories.scalars(select(UnmatchedChild.run_id)).all() == [other_run.id]
 
 
-def test_staging_holds_no_lock_a_coordinators_decision_waits_on(db, factories):
-    """PostgreSQL: while a run's staging transaction is open (it names the child of a proposal
-    awaiting review, among others), a coordinator confirms that proposal at once. SQLite has
-    one writer at a time; there each staging transaction is short instead (jobs.matching)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises every write; PostgreSQL holds the row-lock guarantee")
+def test_a_decision_while_the_run_stages_goes_through_and_wins(db, factories):
+    """A coordinator confirms a proposal while the run is staging a new proposal for the same
+    child: on PostgreSQL during the open staging transaction, without waiting on it (a lock
+    timeout of 2 s would fail the confirmation); on SQLite, which has one writer at a time,
+    between two of the run's short staging transactions. Either way the replacement that
+    follows drops the run's proposal for that child: the decision wins."""
+    on_postgres = db.engine.dialect.name == "postgresql"
     user = f.UserFactory(role=Role.COORDINATOR)
     proposal = f.MatchFactory(status=MatchStatus.PROPOSED)
     run = f.MatchRunFactory()
     others = [f.ChildFactory() for _ in range(20)]
     factories.commit()
-    staging = db.session()
-    staging.begin()
-    stage_rows(
-        staging,
-        run.id,
-        [_proposal(proposal.child_id, proposal.attorney_id)],
-        [_unmatched(child.id) for child in [*others]],
+    result = dataclasses.replace(
+        _result(_proposal(proposal.child_id, proposal.attorney_id)),
+        unmatched=tuple(_unmatched(child.id) for child in others),
     )
-    try:
+
+    with db.session() as staging:
+        staging.begin()
+        stage_rows(staging, run.id, result.proposals, result.unmatched[:10])
+        if not on_postgres:
+            staging.commit()
+            staging.begin()
         with db.session() as deciding, deciding.begin():
-            deciding.execute(text("SET LOCAL lock_timeout = '2s'"))
+            if on_postgres:
+                deciding.execute(text("SET LOCAL lock_timeout = '2s'"))
             confirmed = confirm(deciding, proposal.id, deciding.get_one(User, user.id))
             assert confirmed.status is MatchStatus.CONFIRMED
-    finally:
-        staging.rollback()
-        staging.close()
+        stage_rows(staging, run.id, (), result.unmatched[10:])
+        staging.commit()
+    with factories.begin():
+        saved = save_result(factories, factories.get_one(MatchRun, run.id), result)
+
+    assert (saved.proposed, saved.dropped) == (0, 1)
+    assert factories.scalars(select(Match.status).where(Match.run_id == run.id)).all() == []
+    reasons = factories.scalars(
+        select(UnmatchedChild.reason).where(UnmatchedChild.child_id == proposal.child_id)
+    ).all()
+    assert reasons == [CHANGED_WHILE_SOLVING]
