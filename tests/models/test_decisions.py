@@ -505,6 +505,14 @@ def _lock_statement(statement: str) -> bool:
     )
 
 
+def _child_lock_statement(statement: str) -> bool:
+    """Where two decisions on one child with different attorneys meet: SQLite's database lock
+    (the attorney update), PostgreSQL's lock on the child's rows (see decisions._lock)."""
+    return statement.startswith("UPDATE attorneys") or (
+        statement.startswith("SELECT children.id") and "FOR UPDATE" in statement
+    )
+
+
 def test_two_coordinators_confirming_the_last_slot_at_once_one_wins(db, factories):
     alice = f.UserFactory(email="alice@example.org")
     bob = f.UserFactory(email="bob@example.org")
@@ -546,7 +554,8 @@ def test_a_manual_match_racing_a_confirmation_for_the_same_child_waits_and_is_re
     def match_by_hand(session):
         return manual_match(session, ids[2], ids[3], session.get_one(User, ids[0]), "urgent")
 
-    result, waited = race(db, confirm_it, match_by_hand, _lock_statement)
+    # The two decisions name different attorneys: on PostgreSQL they meet at the child's lock.
+    result, waited = race(db, confirm_it, match_by_hand, _child_lock_statement)
 
     assert waited == [True]
     assert isinstance(result, DecisionRefused)
