@@ -166,7 +166,7 @@ def test_run_logs_are_one_line_per_stage_and_name_no_child(demo_db, caplog):
         people = session.execute(select(Child.first_name, Child.last_name, Child.a_number)).all()
     caplog.set_level(logging.INFO)
 
-    run_match(demo_db, as_of=AS_OF, trigger="command")
+    outcome = run_match(demo_db, as_of=AS_OF, trigger="command")
 
     stages = [r.getMessage() for r in caplog.records if r.name == "counselmatch.match"]
     assert [line.split(" stage=")[1].split()[0] for line in stages] == [
@@ -176,6 +176,11 @@ def test_run_logs_are_one_line_per_stage_and_name_no_child(demo_db, caplog):
         "demand",
         "save",
     ]
+    # The solve line's seconds are the solve's own (eligibility included), as the run records.
+    logged = float(stages[1].split(" seconds=")[1].split()[0])
+    with demo_db.session() as session:
+        recorded = session.get_one(MatchRun, outcome.run_id).timings["total"]
+    assert logged == pytest.approx(recorded, abs=0.01)
     everything = "\n".join(r.getMessage() for r in caplog.records)
     for first_name, last_name, a_number in people:
         assert f"{first_name} {last_name}" not in everything
