@@ -119,18 +119,14 @@ def cancel_request(session: Session, run_id: int, user: User) -> None:
 
     LookupError for no such run; RunRequestRefused once it is no longer queued.
     """
-    now = utcnow()
-    cancelled = session.execute(
-        update(MatchRun)
-        .where(MatchRun.id == run_id, MatchRun.status == RunStatus.QUEUED)
-        .values(
-            status=RunStatus.CANCELLED,
-            finished_at=now,
-            error=f"Cancelled by {user.email} before it started.",
-        )
-        .execution_options(synchronize_session=False)
+    cancelled = _leave_queue(
+        session,
+        run_id,
+        status=RunStatus.CANCELLED,
+        finished_at=utcnow(),
+        error=f"Cancelled by {user.email} before it started.",
     )
-    if cancelled.rowcount != 1:  # type: ignore[attr-defined]
+    if not cancelled:
         run = session.get(MatchRun, run_id, populate_existing=True)
         if run is None:
             raise LookupError(f"There is no run {run_id}.")
@@ -167,16 +163,24 @@ def claim_request(session: Session, run_id: int, as_of: date) -> bool:
     """Start a queued run: running from now, as of `as_of`. False when it is no longer queued
     (cancelled meanwhile): nothing changes then."""
     now = utcnow()
-    claimed = session.execute(
+    return _leave_queue(
+        session,
+        run_id,
+        status=RunStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        stage="loading",
+        as_of=as_of,
+    )
+
+
+def _leave_queue(session: Session, run_id: int, **values: object) -> bool:
+    """Move a run out of the queue with `values`, only if it is still queued (the status test
+    is on the updated row, so a claim and a cancellation at once cannot both win)."""
+    moved = session.execute(
         update(MatchRun)
         .where(MatchRun.id == run_id, MatchRun.status == RunStatus.QUEUED)
-        .values(
-            status=RunStatus.RUNNING,
-            started_at=now,
-            heartbeat_at=now,
-            stage="loading",
-            as_of=as_of,
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
