@@ -1,15 +1,18 @@
 """The min-cost flow core: children -> attorneys -> sink, with an unmatched arc per child.
 
 Children who differ in nothing the flow can see (same eligibility and fit, tier and tender age;
-no sibling group; no conflict, refusal or proposal to keep) are interchangeable, so they enter as
-one bucket node whose supply is their number, and their class shares one node with an arc to each
-eligible attorney. This is the same flow as one node per child (any integral flow splits back into
-single children at equal cost) with a fraction of the arcs. A child whose only difference is a
-proposal to keep enters its class's node as a bucket of one, with one more arc straight to its
-kept attorney carrying the bonus. A sibling group whose members share a class gets one hub node
-with the group's arcs to attorneys (unless a member has a proposal to keep); other siblings, and
-children with a conflict or a refusal, keep their own arcs. Each attorney reaches the sink through
-one arc per free place, of increasing cost: the convex load-balancing cost.
+no sibling group; no proposal to keep) are interchangeable, so they enter as one bucket node whose
+supply is their number, and their class shares one node with an arc to each eligible attorney. This
+is the same flow as one node per child (any integral flow splits back into single children at equal
+cost) with a fraction of the arcs. A child whose only difference is a proposal to keep enters its
+class's node as a bucket of one, with one more arc straight to its kept attorney carrying the
+bonus. A child with a conflict or a refusal joins its bucket too: its class's places are handed out
+around its exclusions (a swap with another child of the class, or matching instead another child
+of the bucket, costs nothing); only where neither can is the flow solved again with that child on
+its own arcs. A sibling group whose members share a class
+gets one hub node with the group's arcs to attorneys (unless a member has a proposal to keep or an
+exclusion); other siblings keep their own arcs. Each attorney reaches the sink through one arc per
+free place, of increasing cost: the convex load-balancing cost.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class FlowSolution:
     arcs: int
     build_s: float
     solve_s: float
+    solves: int  # 2 where the places could not all be handed out around exclusions
 
 
 class _Arcs:
@@ -92,6 +96,84 @@ def _hand_out(children: IndexArray, attorneys: IntArray, flows: IntArray) -> Ind
     return places.astype(np.int32)
 
 
+def _excluded_pairs(
+    inst: Instance, children: IndexArray, attorneys: IndexArray | IntArray
+) -> BoolArray:
+    """Whether each (children[i], attorneys[i]) is a conflict or a refusal."""
+    result = np.zeros(len(children), dtype=np.bool_)
+    if inst.excluded:
+        for i, (child, attorney) in enumerate(
+            zip(children.tolist(), attorneys.tolist(), strict=True)
+        ):
+            banned = inst.excluded.get(child)
+            result[i] = banned is not None and attorney in banned
+    return result
+
+
+def _bucket_keys(inst: Instance, children: IndexArray) -> IntArray:
+    """The bucket of each pooled child: flow profile * 10 + tier * 2 + tender age."""
+    key = inst.flow_profile_of_class[inst.child_class[children]].astype(np.int64) * 10
+    key += inst.tier[children] * 2 + inst.tender[children]
+    return key
+
+
+def _alone_with_exclusions(inst: Instance, loners: BoolArray) -> BoolArray:
+    """Children with a conflict or a refusal whose pool's places might not be handed out
+    around it: nobody else in their bucket to match instead. They take arcs of their own."""
+    result = np.zeros(len(inst.children), dtype=np.bool_)
+    if not inst.excluded:
+        return result
+    excluded = np.array(sorted(inst.excluded), dtype=np.int32)
+    excluded = excluded[loners[excluded]]
+    everyone = _bucket_keys(inst, np.flatnonzero(loners).astype(np.int32))
+    keys, sizes = np.unique(everyone, return_counts=True)
+    wanted = _bucket_keys(inst, excluded)
+    at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+    others = np.where(keys[at] == wanted, sizes[at], 0) if len(keys) else 0 * wanted
+    others -= 1  # not counting the child itself
+    result[excluded[others == 0]] = True
+    return result
+
+
+def _around_exclusions(
+    inst: Instance,
+    chosen: IndexArray,
+    places: IndexArray,
+    profile: IntArray,
+    substitutes: Callable[[int], list[int]],
+) -> list[int]:
+    """Changes `chosen` (children sorted by flow profile) and their `places` so that nobody
+    gets an attorney they have a conflict with or refused, at no cost: first by swapping places
+    with another child of the profile (who values them alike), then by matching instead a child
+    of the same bucket left unmatched (same tier, tender age and fit), from `substitutes(child)`
+    in hearing order. Returns the children neither could help (they keep an excluded place: the
+    caller solves again with them on their own)."""
+    stuck: list[int] = []
+    if not inst.excluded:
+        return stuck
+    used: set[int] = set()
+    for i in np.flatnonzero(_excluded_pairs(inst, chosen, places)).tolist():
+        child = int(chosen[i])
+        banned = inst.excluded[child]
+        lo = int(np.searchsorted(profile, profile[i], side="left"))
+        hi = int(np.searchsorted(profile, profile[i], side="right"))
+        for j in range(lo, hi):
+            partner = inst.excluded.get(int(chosen[j]))
+            if places[j] not in banned and (partner is None or places[i] not in partner):
+                places[i], places[j] = places[j], places[i]
+                break
+        else:
+            for other in substitutes(child):
+                partner = inst.excluded.get(other)
+                if other not in used and (partner is None or places[i] not in partner):
+                    chosen[i] = other
+                    used.add(other)
+                    break
+            else:
+                stuck.append(child)
+    return stuck
+
+
 class _FlowBuilder:
     """Nodes and arcs of one flow, built part by part; each part knows how to read its result."""
 
@@ -115,6 +197,8 @@ class _FlowBuilder:
         self.supply_nodes: list[IntArray] = []
         self.supply_values: list[IntArray] = []
         self.readers: list[Reader] = []
+        # pooled children whose class's places could not be handed out around their exclusions
+        self.stuck: list[int] = []
         self.attorney_nodes = np.zeros(len(inst.attorneys), dtype=np.int64)
         self.built = 0.0  # when the arcs were handed to the solver
 
@@ -132,8 +216,9 @@ class _FlowBuilder:
     def add_pools(self, children: IndexArray, kept: IndexArray) -> None:
         """Interchangeable children: bucket nodes -> one node per eligibility profile.
 
-        `kept`: children outside sibling groups, with no conflict or refusal, whose only
-        difference from their pool is a proposal to keep. Each has a node of its own with an
+        `children` may have conflicts or refusals: the places are handed out around them.
+        `kept`: children outside sibling groups whose only difference from their pool is a
+        proposal to keep. Each has a node of its own with an
         arc into its profile's node (as a bucket of one) and one arc straight to its kept
         attorney carrying the bonus, instead of a copy of all the profile's arcs. The same flow:
         in an optimum no such child enters its profile while the profile sends a place to its
@@ -143,9 +228,9 @@ class _FlowBuilder:
         inst = self.inst
         profile_of_class = inst.flow_profile_of_class
         n_profiles = len(inst.class_of_flow_profile)
-        profiles = profile_of_class[inst.child_class[children]].astype(np.int64)
-        bucket_key = profiles * 10 + inst.tier[children] * 2 + inst.tender[children]
-        keys, bucket_of, sizes = np.unique(bucket_key, return_inverse=True, return_counts=True)
+        keys, bucket_of, sizes = np.unique(
+            _bucket_keys(inst, children), return_inverse=True, return_counts=True
+        )
         bucket_profile = keys // 10
         bucket_tier = (keys % 10) // 2
         tender_units = np.where(keys % 2 == 1, inst.tender_age_units, 0)
@@ -169,6 +254,7 @@ class _FlowBuilder:
         )
         target = inst.kept_of[kept].astype(np.int64)
         direct = inst.is_eligible_pair(kept, target) & (self.capacity[target] > 0)
+        direct &= ~_excluded_pairs(inst, kept, target)
         direct_children, direct_attorneys = kept[direct], target[direct]
         first_direct_arc = self.arcs.add(
             kept_nodes[direct],
@@ -198,10 +284,10 @@ class _FlowBuilder:
             matched = flows[first_bucket_arc : first_bucket_arc + len(keys)]
             order = np.lexsort((children, inst.hearing_key[children], bucket_of))
             rank = np.arange(len(order)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            taken = rank < matched[bucket_of[order]]
             entered = flows[first_kept_pool_arc : first_kept_pool_arc + len(kept)] > 0
-            chosen = np.concatenate(
-                [children[order][rank < matched[bucket_of[order]]], kept[entered]]
-            )
+            straight = flows[first_direct_arc : first_direct_arc + len(direct_children)] > 0
+            chosen = np.concatenate([children[order][taken], kept[entered]])
             chosen = chosen[
                 np.lexsort(
                     (
@@ -213,8 +299,27 @@ class _FlowBuilder:
                 )
             ]
             given = flows[first_profile_arc : first_profile_arc + len(attorneys)]
-            attorney_of[chosen] = _hand_out(chosen, attorneys, given)
-            straight = flows[first_direct_arc : first_direct_arc + len(direct_children)] > 0
+            places = _hand_out(chosen, attorneys, given)
+            if inst.excluded:
+                # who could be matched instead of a child at no cost: the unmatched of each
+                # bucket (a kept child is a bucket of one with its bucket's key and cost)
+                waiting = np.ones(len(kept), dtype=np.bool_)
+                waiting[entered] = False
+                waiting[np.flatnonzero(direct)[straight]] = False
+                left = np.concatenate([children[order][~taken], kept[waiting]])
+                left_key = _bucket_keys(inst, left)
+                left = left[np.lexsort((left, inst.hearing_key[left], left_key))]
+                left_key = _bucket_keys(inst, left)
+
+                def substitutes(child: int) -> list[int]:
+                    key = _bucket_keys(inst, np.array([child]))[0]
+                    lo, hi = np.searchsorted(left_key, key), np.searchsorted(left_key, key, "right")
+                    found: list[int] = left[lo:hi].tolist()
+                    return found
+
+                profile = profile_of_class[inst.child_class[chosen]]
+                self.stuck.extend(_around_exclusions(inst, chosen, places, profile, substitutes))
+            attorney_of[chosen] = places
             attorney_of[direct_children[straight]] = direct_attorneys[straight]
 
         self.readers.append(read)
@@ -361,13 +466,6 @@ def solve_flow(
     """
     started = time.perf_counter()
     capacity = np.where(inst.available, capacity, 0)
-    builder = _FlowBuilder(inst, bonus, capacity, load_before, prefer or {})
-    builder.add_attorneys(most_places=int(taking_part.sum()))
-
-    own = taking_part & (inst.group_of >= 0)
-    if inst.on_own:
-        own[sorted(inst.on_own)] = True
-        own &= taking_part
     hubs = np.array(
         [
             g
@@ -376,26 +474,34 @@ def solve_flow(
         ],
         dtype=np.int64,
     )
-    builder.add_hubs(hubs)
+    own = taking_part & (inst.group_of >= 0)
     for g in hubs.tolist():
         own[inst.groups[g]] = False
-    # Kept children outside groups with no exclusion join the pools (see add_pools).
-    kept = taking_part & (inst.group_of < 0) & (inst.kept_of >= 0)
-    if inst.excluded:
-        kept[sorted(inst.excluded)] = False
-    own &= ~kept
-    builder.add_own(np.flatnonzero(own).astype(np.int32))
-    pooled = taking_part & (inst.group_of < 0)
-    if inst.on_own:
-        pooled[sorted(inst.on_own)] = False
-    builder.add_pools(
-        np.flatnonzero(pooled).astype(np.int32), np.flatnonzero(kept).astype(np.int32)
-    )
-    attorney_of, cost, solve_s = builder.solve()
+    loners = taking_part & (inst.group_of < 0)
+    own |= _alone_with_exclusions(inst, loners)
+    solve_s, solves = 0.0, 0
+    while True:
+        builder = _FlowBuilder(inst, bonus, capacity, load_before, prefer or {})
+        builder.add_attorneys(most_places=int(taking_part.sum()))
+        builder.add_hubs(hubs)
+        builder.add_own(np.flatnonzero(own).astype(np.int32))
+        pooled = loners & ~own
+        kept = pooled & (inst.kept_of >= 0)
+        builder.add_pools(
+            np.flatnonzero(pooled & ~kept).astype(np.int32), np.flatnonzero(kept).astype(np.int32)
+        )
+        attorney_of, cost, solved_s = builder.solve()
+        solve_s += solved_s
+        solves += 1
+        if not builder.stuck:
+            break
+        # Rare: a class's places could not be handed out around these children's exclusions.
+        own[builder.stuck] = True
     return FlowSolution(
         attorney_of=attorney_of,
         cost=cost,
         arcs=builder.arcs.count,
-        build_s=builder.built - started,
+        build_s=time.perf_counter() - started - solve_s,
         solve_s=solve_s,
+        solves=solves,
     )

@@ -78,6 +78,19 @@ CROWDED = Mix(
 
 # No sibling groups: the min-cost flow alone, with its additive tier bonuses, decides.
 LONERS = dataclasses.replace(VARIED, sibling_groups=(None,), capacities=(1, 2, 1, 1, 0))
+# Loners mostly of one class, so that they share pools and buckets in the flow: with many
+# conflicts and refusals, the places must be handed out around them.
+POOLED = dataclasses.replace(
+    LONERS,
+    child_courts=(NYC.id,),
+    child_case_types=(CaseType.ASYLUM,),
+    primaries=("spa", "spa", "spa", "mam"),
+    detained=(False,),
+    court_lists=((NYC.id,), (NYC.id, BAL.id)),
+    expertise_covers=(CASE_TYPES,),
+    without_spanish=0.0,
+    on_leave=0.0,
+)
 
 
 def _chance(draw: st.DrawFn, share: float) -> bool:
@@ -155,7 +168,11 @@ settings = st.one_of(
 
 @st.composite
 def problems(
-    draw: st.DrawFn, mix: Mix = VARIED, max_children: int = 6, max_attorneys: int = 3
+    draw: st.DrawFn,
+    mix: Mix = VARIED,
+    max_children: int = 6,
+    max_attorneys: int = 3,
+    max_exclusions: int = 1,
 ) -> MatchProblem:
     # Sizes drawn first and ids of that many, so that most examples have some competition.
     n_children = draw(st.integers(min(3, max_children), max_children))
@@ -169,8 +186,8 @@ def problems(
         courts=(NYC, BAL),
         children=tuple(draw(children(i, mix)) for i in child_ids),
         attorneys=tuple(draw(attorneys(i, mix)) for i in attorney_ids),
-        conflicts=frozenset(draw(st.lists(every_pair, max_size=1))),
-        refused=frozenset(draw(st.lists(every_pair, max_size=1))),
+        conflicts=frozenset(draw(st.lists(every_pair, max_size=max_exclusions))),
+        refused=frozenset(draw(st.lists(every_pair, max_size=max_exclusions))),
         settings=draw(settings),
     )
 
@@ -197,6 +214,10 @@ def with_previous(draw: st.DrawFn, problem: MatchProblem) -> MatchProblem:
 
 @st.composite
 def stable_problems(
-    draw: st.DrawFn, mix: Mix = VARIED, max_children: int = 6, max_attorneys: int = 3
+    draw: st.DrawFn,
+    mix: Mix = VARIED,
+    max_children: int = 6,
+    max_attorneys: int = 3,
+    max_exclusions: int = 1,
 ) -> MatchProblem:
-    return draw(with_previous(draw(problems(mix, max_children, max_attorneys))))
+    return draw(with_previous(draw(problems(mix, max_children, max_attorneys, max_exclusions))))

@@ -19,7 +19,7 @@ from matcher.result import MatchResult, SolveStatus
 from matcher.rules import Tier
 
 from .oracle import brute_force_best, check_rules, result_key
-from .strategies import CROWDED, LONERS, VARIED, problems
+from .strategies import CROWDED, LONERS, POOLED, VARIED, problems, stable_problems
 
 EXAMPLES = settings(max_examples=200, deadline=None)
 
@@ -56,6 +56,20 @@ def test_flow_alone_equals_the_brute_force_optimum(problem: MatchProblem) -> Non
 @EXAMPLES
 @given(problems(VARIED))
 def test_solve_equals_the_brute_force_optimum(problem: MatchProblem) -> None:
+    assert_optimal(problem)
+
+
+@EXAMPLES
+@given(
+    st.one_of(
+        problems(POOLED, max_children=7, max_exclusions=6),
+        stable_problems(POOLED, max_children=7, max_exclusions=6),
+    )
+)
+def test_solve_equals_the_brute_force_optimum_with_many_exclusions(problem: MatchProblem) -> None:
+    """Children with conflicts and refusals share their class's pool in the flow, and its places
+    are handed out around them (a swap, another child of the bucket, or a second flow with them
+    on arcs of their own), with proposals to keep among them."""
     assert_optimal(problem)
 
 
