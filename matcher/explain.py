@@ -92,6 +92,8 @@ def _filters_in_rule_order() -> tuple[_Filter, ...]:
 
 
 _FILTERS = _filters_in_rule_order()
+# The count of the filter of a child's own exclusions (conflicts and refusals).
+_CONFLICT_COUNT = _FILTER_OF_RULE[PairRule.CONFLICT][0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +104,30 @@ class _Profile:
     reason: UnmatchedReason
     placed_per_tier: IntArray  # children of each tier given to the eligible attorneys
     closest: tuple[int, ...]
-    before_capacity: IndexArray  # attorneys passing every rule but capacity
     speaking: BoolArray  # attorneys serving the court in one of the child's languages
+    before_capacity: BoolArray  # attorneys passing every rule of the class but capacity
+    excluded: IndexArray  # the child's own conflicts and refusals (none for a class)
+
+    def candidates(self) -> IndexArray:
+        """The attorneys passing every rule but capacity, the child's exclusions included."""
+        mask = self.before_capacity.copy()
+        mask[self.excluded] = False
+        return np.flatnonzero(mask).astype(np.int32)
+
+
+@dataclass(frozen=True, slots=True)
+class _Near:
+    """The attorneys failing at most one filter for a class, and how they rank for "closest"
+    (lower first): failures, then fit."""
+
+    attorneys: IntArray  # ascending
+    failures: IntArray  # 0 or 1
+    key: IntArray
+
+
+NO_ATTORNEYS: IndexArray = np.zeros(0, dtype=np.int32)
+# A failed filter outweighs any fit in the closest attorneys' order.
+_FAILURE_UNITS = 1 << 40
 
 
 def _points(units: int | np.integer) -> float:
@@ -226,57 +250,117 @@ class Explainer:
         bounds = np.flatnonzero(np.diff(inst.child_class[by_class])) + 1
         for members in np.split(by_class, bounds) if len(by_class) else []:
             klass = inst.classes[inst.child_class[members[0]]]
-            class_passes = inst.class_passes(klass)
-            shared = self._profile(klass, class_passes)
+            shared, near, masks = self._class_profile(klass)
+            # Children of one profile and tier share their counts and line.
+            told: dict[tuple[int, int], tuple[dict[str, int], str]] = {}
             for child in members.tolist():
-                if child in inst.excluded:
-                    profile = self._profile(klass, inst.child_passes(child, class_passes))
-                else:
+                excluded = inst.excluded.get(child)
+                if excluded is None:
                     profile = shared
-                result[child] = self._unmatched_child(child, klass, profile)
+                else:
+                    profile = self._excluded_profile(klass, shared, near, masks, excluded)
+                result[child] = self._unmatched_child(child, klass, profile, told)
                 if inst.group_of[child] >= 0:
-                    group_candidates[child] = profile.before_capacity
+                    group_candidates[child] = profile.candidates()
         for group in inst.groups:
             if all(int(c) in result for c in group):
                 self._explain_group(group, result, group_candidates)
         return tuple(result[c] for c in sorted(result, key=lambda c: inst.children[c].id))
 
-    def _profile(self, klass: ChildClass, passes: Mapping[PairRule, BoolArray]) -> _Profile:
-        """What the filters leave for children of one class (and one set of exclusions), given
-        which attorneys pass each rule."""
-        filter_passes = [np.logical_and.reduce([passes[r] for r in f.rules]) for f in _FILTERS]
+    def _class_profile(self, klass: ChildClass) -> tuple[_Profile, _Near, dict[str, BoolArray]]:
+        """What the filters leave for children of one class, with the attorneys near to passing
+        and the mask after each filter (for children with exclusions of their own)."""
+        inst = self.inst
+        passes = inst.class_passes(klass)
+        filter_passes = [
+            passes[f.rules[0]]
+            if len(f.rules) == 1
+            else np.logical_and.reduce([passes[r] for r in f.rules])
+            for f in _FILTERS
+        ]
         masks = [*accumulate(filter_passes, np.logical_and)]
         masks.append(masks[-1] & (self.capacity_left > 0))
         after = dict(zip(FILTER_COUNTS, masks, strict=True))
-        counts = {key: int(mask.sum()) for key, mask in after.items()}
-        first_empty = next((f for f in _FILTERS if not counts[f.count]), None)
-        if first_empty is not None:
-            reason = first_empty.reason
-        elif counts[AFTER_RUN]:
-            reason = UnmatchedReason.NOT_PLACED
-        else:
-            reason = UnmatchedReason.TAKEN_BY_MORE_URGENT
+        counts = {key: int(np.count_nonzero(mask)) for key, mask in after.items()}
+        near = self._near(klass, filter_passes)
+        profile = _Profile(
+            counts=counts,
+            reason=self._reason(counts),
+            placed_per_tier=self.placed[after["free_capacity"]].sum(axis=0),
+            closest=self._closest(near.attorneys, near.key),
+            speaking=after["language"],
+            before_capacity=after["no_conflict"],
+            excluded=NO_ATTORNEYS,
+        )
+        return profile, near, after
+
+    def _excluded_profile(
+        self,
+        klass: ChildClass,
+        shared: _Profile,
+        near: _Near,
+        masks: Mapping[str, BoolArray],
+        excluded: IndexArray,
+    ) -> _Profile:
+        """The class's verdict for a child with conflicts or refusals of its own: the filters
+        before theirs are the class's; theirs and those after it lose the excluded attorneys."""
+        counts = dict(shared.counts)
+        past_conflicts = False
+        for count in FILTER_COUNTS:
+            past_conflicts = past_conflicts or count == _CONFLICT_COUNT
+            if past_conflicts:
+                counts[count] -= int(np.count_nonzero(masks[count][excluded]))
+        eligible_excluded = excluded[masks["free_capacity"][excluded]]
+        # An excluded attorney fails one filter more: near ones already failing one drop out.
+        hit = np.isin(near.attorneys, excluded, assume_unique=True)
+        keep = ~(hit & (near.failures > 0))
+        key = near.key + np.where(hit, _FAILURE_UNITS, 0)
         return _Profile(
             counts=counts,
-            reason=reason,
-            placed_per_tier=after["free_capacity"].astype(np.int64) @ self.placed,
-            closest=self._closest(klass, filter_passes),
-            before_capacity=np.flatnonzero(after["no_conflict"]).astype(np.int32),
-            speaking=after["language"],
+            reason=self._reason(counts),
+            placed_per_tier=shared.placed_per_tier - self.placed[eligible_excluded].sum(axis=0),
+            closest=self._closest(near.attorneys[keep], key[keep]),
+            speaking=shared.speaking,
+            before_capacity=shared.before_capacity,
+            excluded=excluded,
         )
 
-    def _unmatched_child(self, child: int, klass: ChildClass, profile: _Profile) -> Unmatched:
+    @staticmethod
+    def _reason(counts: Mapping[str, int]) -> UnmatchedReason:
+        first_empty = next((f for f in _FILTERS if not counts[f.count]), None)
+        if first_empty is not None:
+            return first_empty.reason
+        if counts[AFTER_RUN]:
+            return UnmatchedReason.NOT_PLACED
+        return UnmatchedReason.TAKEN_BY_MORE_URGENT
+
+    def _unmatched_child(
+        self,
+        child: int,
+        klass: ChildClass,
+        profile: _Profile,
+        told: dict[tuple[int, int], tuple[dict[str, int], str]],
+    ) -> Unmatched:
         inst = self.inst
         tier = inst.tier_of(child)
-        counts = dict(profile.counts)
-        placed = profile.placed_per_tier
-        counts["placed_same_or_more_urgent"] = int(placed[1 : tier + 1].sum())
-        counts["placed_less_urgent"] = int(placed[tier + 1 :].sum())
+        shared = told.get((id(profile), tier))
+        if shared is None:
+            counts = dict(profile.counts)
+            placed = profile.placed_per_tier
+            counts["placed_same_or_more_urgent"] = int(placed[1 : tier + 1].sum())
+            counts["placed_less_urgent"] = int(placed[tier + 1 :].sum())
+            shared = counts, self._detail(klass, profile, counts)
+            if not len(profile.excluded):
+                told[id(profile), tier] = shared
+        counts, detail = shared
+        record = inst.children[child]
+        if record.next_hearing_date is not None and record.next_hearing_date < inst.as_of:
+            detail += f" Hearing date {record.next_hearing_date.isoformat()} already past."
         return Unmatched(
-            child_id=inst.children[child].id,
+            child_id=record.id,
             tier=tier,
             reason=profile.reason,
-            detail=self._detail(child, klass, profile, counts),
+            detail=detail,
             counts=counts,
             closest_attorney_ids=profile.closest,
         )
@@ -329,35 +413,34 @@ class Explainer:
                     closest_attorney_ids=own.closest_attorney_ids,
                 )
 
-    def _closest(self, klass: ChildClass, filter_passes: list[BoolArray]) -> tuple[int, ...]:
-        """Eligible attorneys whose slots were used, then those failing a single filter (full,
-        on leave, another court, ...), best fit first."""
+    def _near(self, klass: ChildClass, filter_passes: list[BoolArray]) -> _Near:
+        """The attorneys failing at most one filter for a class (full, on leave, another
+        court, ...), ranked: eligible ones first, then by fit."""
         inst = self.inst
-        failures: IntArray = np.zeros(len(inst.attorneys), dtype=np.int64)
+        failures = np.zeros(len(inst.attorneys), dtype=np.uint8)
         for passes in filter_passes:
             failures += ~passes
         near = np.flatnonzero(failures <= 1)
-        if not len(near):
-            return ()
         profile = inst.language_profile(klass.languages)
         fit: IntArray = (
             profile.fit_units[near]
             + inst.expertise_units(klass.case_type)[near]
             + inst.distance_units[klass.court, near]
         )
-        key = failures[near] * (1 << 40) - fit
-        take = min(CLOSEST_ATTORNEYS, len(near))
-        best = np.argpartition(key, take - 1)[:take] if len(near) > take else np.arange(len(near))
-        best = best[np.lexsort((near[best], key[best]))]
-        return tuple(inst.attorneys[a].id for a in near[best].tolist())
+        failed = failures[near].astype(np.int64)
+        return _Near(attorneys=near, failures=failed, key=failed * _FAILURE_UNITS - fit)
 
-    def _detail(
-        self,
-        child: int,
-        klass: ChildClass,
-        profile: _Profile,
-        counts: Mapping[str, int],
-    ) -> str:
+    def _closest(self, near: IntArray, key: IntArray) -> tuple[int, ...]:
+        """The ids of the CLOSEST_ATTORNEYS near attorneys of lowest key (lowest index first
+        among equal keys)."""
+        if len(near) > CLOSEST_ATTORNEYS:
+            threshold = np.partition(key, CLOSEST_ATTORNEYS - 1)[CLOSEST_ATTORNEYS - 1]
+            within = np.flatnonzero(key <= threshold)
+            near, key = near[within], key[within]
+        best = np.lexsort((near, key))[:CLOSEST_ATTORNEYS]
+        return tuple(self.inst.attorneys[a].id for a in near[best].tolist())
+
+    def _detail(self, klass: ChildClass, profile: _Profile, counts: Mapping[str, int]) -> str:
         inst = self.inst
         court = inst.courts[klass.court]
         languages = " or ".join(self.language_name(code) for code in klass.languages)
@@ -411,9 +494,6 @@ class Explainer:
                     f"{counts['capacity_left_after_run']} eligible attorneys still have free "
                     "slots; the run stopped before placing this child (time limit)."
                 )
-        record = inst.children[child]
-        if record.next_hearing_date is not None and record.next_hearing_date < inst.as_of:
-            text += f" Hearing date {record.next_hearing_date.isoformat()} already past."
         return text
 
 

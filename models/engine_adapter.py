@@ -4,15 +4,19 @@ a `MatchResult` into rows."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Select,
+    Table,
     and_,
     delete,
     exists,
@@ -432,6 +436,40 @@ def _still_valid_proposals(
     return kept, [p for p in proposals if p.child_id not in kept_children]
 
 
+class StagingError(RuntimeError):
+    """A run's rows could not be staged. The message names the table and the database's error
+    class and SQLSTATE only: the database's own message may quote row values (a COPY error
+    quotes the whole line), and children's data must never reach a log or a page."""
+
+
+def _copy_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append rows to a table with PostgreSQL's COPY, in the session's transaction: several
+    times faster than INSERT for the tens of thousands of rows a national run stages."""
+    columns = list(rows[0])
+    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    try:
+        with cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
+                )
+    except psycopg.Error as error:
+        raise StagingError(
+            f"could not stage {table.name}: {type(error).__name__} (SQLSTATE {error.sqlstate})"
+        ) from None
+
+
+def _append_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        _copy_rows(session, table, rows)
+    else:
+        session.execute(insert(table), list(rows))
+
+
 def stage_rows(
     session: Session, run_id: int, proposals: Sequence[Proposal], unmatched: Sequence[Unmatched]
 ) -> None:
@@ -440,40 +478,40 @@ def stage_rows(
 
     Neither is seen before then: pages read unmatched children of the latest succeeded run only,
     and staged proposals only through `save_result`. Callers write a large run in several short
-    transactions, so no coordinator's decision waits long on them.
+    transactions, so no coordinator's decision waits long on them; on PostgreSQL with COPY.
     """
-    if proposals:
-        session.execute(
-            insert(StagedProposal),
-            [
-                {
-                    "run_id": run_id,
-                    "child_id": p.child_id,
-                    "attorney_id": p.attorney_id,
-                    "tier": int(p.tier),
-                    "score": p.score,
-                    "score_parts": dict(p.score_parts),
-                    "explanation": p.why,
-                }
-                for p in proposals
-            ],
-        )
-    if unmatched:
-        session.execute(
-            insert(UnmatchedChild),
-            [
-                {
-                    "run_id": run_id,
-                    "child_id": u.child_id,
-                    "tier": int(u.tier),
-                    "reason": u.reason.value,
-                    "detail": u.detail,
-                    "counts": dict(u.counts),
-                    "closest_attorney_ids": list(u.closest_attorney_ids),
-                }
-                for u in unmatched
-            ],
-        )
+    _append_rows(
+        session,
+        cast(Table, StagedProposal.__table__),
+        [
+            {
+                "run_id": run_id,
+                "child_id": p.child_id,
+                "attorney_id": p.attorney_id,
+                "tier": int(p.tier),
+                "score": p.score,
+                "score_parts": dict(p.score_parts),
+                "explanation": p.why,
+            }
+            for p in proposals
+        ],
+    )
+    _append_rows(
+        session,
+        cast(Table, UnmatchedChild.__table__),
+        [
+            {
+                "run_id": run_id,
+                "child_id": u.child_id,
+                "tier": int(u.tier),
+                "reason": u.reason.value,
+                "detail": u.detail,
+                "counts": dict(u.counts),
+                "closest_attorney_ids": list(u.closest_attorney_ids),
+            }
+            for u in unmatched
+        ],
+    )
 
 
 def discard_staged(session: Session, run_id: int) -> None:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
+from hypothesis import given, settings
+
+from matcher import solve
+from matcher.explain import CLOSEST_ATTORNEYS
+from matcher.problem import MatchProblem
 from matcher.result import UnmatchedReason
 
 from .builders import (
@@ -18,6 +24,8 @@ from .builders import (
     reasons,
     solved,
 )
+from .oracle import broken_rules
+from .strategies import VARIED, problems
 
 
 def test_counts_follow_the_rules_in_order() -> None:
@@ -88,3 +96,46 @@ def test_details_carry_no_names_and_are_one_line() -> None:
             "No attorney serves court HOU: none lists it, lives within travel range, or takes "
             "remote hearings in TX."
         )
+
+
+# The oracle's rule names in the order of the stored filter counts (DESIGN.md, "Unmatched").
+FILTER_RULES = (
+    ("serve_court", "court"),
+    ("language", "language"),
+    ("expertise", "expertise"),
+    ("take_detained", "detained"),
+    ("not_on_leave", "leave"),
+    ("no_conflict", "conflict"),
+    ("free_capacity", "capacity"),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems(VARIED, max_children=8, max_attorneys=4, max_exclusions=4))
+def test_counts_and_closest_match_the_rules_attorney_by_attorney(problem: MatchProblem) -> None:
+    """Each unmatched child's counts are the attorneys passing each rule and all before it,
+    checked pair by pair (conflicts and refusals are the child's own); the closest attorneys
+    are those failing at most one filter, eligible ones first."""
+    result = solve(problem)
+    new_cases = Counter(p.attorney_id for p in result.proposals)
+    children = {c.id: c for c in problem.children}
+    for unmatched in result.unmatched:
+        kid = children[unmatched.child_id]
+        broken = {a.id: set(broken_rules(problem, kid, a)) for a in problem.attorneys}
+        for depth, (count, _) in enumerate(FILTER_RULES, start=1):
+            rules = {rule for _, rule in FILTER_RULES[:depth]}
+            passing = [a for a in problem.attorneys if not broken[a.id] & rules]
+            assert unmatched.counts[count] == len(passing), (count, unmatched)
+        left = [
+            a for a in problem.attorneys if not broken[a.id] and a.free_slots - new_cases[a.id] > 0
+        ]
+        assert unmatched.counts["capacity_left_after_run"] == len(left)
+        filters_failed = {a.id: len(broken[a.id]) for a in problem.attorneys}
+        near = [a.id for a in problem.attorneys if filters_failed[a.id] <= 1]
+        closest = unmatched.closest_attorney_ids
+        assert len(closest) == min(CLOSEST_ATTORNEYS, len(near))
+        assert set(closest) <= set(near)
+        failed = [filters_failed[a] for a in closest]
+        assert failed == sorted(failed)
+        if failed and failed[-1] == 1:
+            assert all(filters_failed[a] == 1 or a in closest for a in near)

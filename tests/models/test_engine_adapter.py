@@ -1,9 +1,12 @@
 """The adapter between the database and the engine: what the engine is shown, what a run saves."""
 
 import dataclasses
+import traceback
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from fixtures import factories as f
 from matcher.problem import MatchSettings
@@ -13,6 +16,7 @@ from models import CaseStatus, Language, Match, MatchEvent, MatchStatus, Unmatch
 from models.decisions import confirm
 from models.engine_adapter import (
     CHANGED_WHILE_SOLVING,
+    StagingError,
     discard_staged,
     load_problem,
     save_result,
@@ -278,6 +282,28 @@ def test_a_run_that_fails_after_staging_leaves_no_rows_behind(factories):
 
     assert factories.scalar(select(func.count()).select_from(StagedProposal)) == 0
     assert factories.scalars(select(UnmatchedChild.run_id)).all() == [other_run.id]
+
+
+def test_a_row_the_database_refuses_fails_the_staging_without_quoting_its_values(factories):
+    """A COPY error on PostgreSQL quotes the refused line, and an INSERT error carries its
+    parameters: neither may reach the run's error, a log or a page."""
+    run = f.MatchRunFactory()
+    factories.commit()
+    missing_child = 987_654_321
+    detail = "Detail quoting María Quispe, A-204-118-736"
+    refused = Unmatched(missing_child, Tier.T2, UnmatchedReason.NO_LANGUAGE, detail, {}, ())
+
+    with pytest.raises((StagingError, IntegrityError)) as raised, factories.begin():
+        stage_rows(factories, run.id, (), [refused])
+
+    told = "".join(traceback.format_exception(raised.value))
+    assert detail not in told
+    assert str(missing_child) not in told
+    if factories.get_bind().dialect.name == "postgresql":
+        assert str(raised.value) == (
+            "could not stage unmatched_children: ForeignKeyViolation (SQLSTATE 23503)"
+        )
+    assert factories.scalar(select(func.count()).select_from(UnmatchedChild)) == 0
 
 
 def test_a_decision_while_the_run_stages_goes_through_and_wins(db, factories):
