@@ -76,20 +76,20 @@ class OptionTable:
     """The eligible attorneys of several owners (profiles, groups) in one set of arrays: owners
     ascending, and each owner's attorneys ascending, as the flow's arcs need them."""
 
-    owner: IntArray
-    attorney: IntArray
+    owner: IndexArray
+    attorney: IndexArray
     units: IntArray  # attorney-side fit units of the pair
 
     @staticmethod
     def of(options: list[tuple[IndexArray, IntArray]]) -> OptionTable:
         sizes = [len(attorneys) for attorneys, _ in options]
         if not options:
-            empty = np.zeros(0, dtype=np.int64)
-            return OptionTable(empty, empty, empty)
+            none = np.zeros(0, dtype=np.int32)
+            return OptionTable(none, none, np.zeros(0, dtype=np.int64))
         return OptionTable(
-            owner=np.repeat(np.arange(len(options), dtype=np.int64), sizes),
-            attorney=np.concatenate([a for a, _ in options]).astype(np.int64),
-            units=np.concatenate([u for _, u in options]).astype(np.int64),
+            owner=np.repeat(np.arange(len(options), dtype=np.int32), sizes),
+            attorney=np.concatenate([a for a, _ in options], dtype=np.int32),
+            units=np.concatenate([u for _, u in options], dtype=np.int64),
         )
 
 
@@ -457,7 +457,8 @@ class Instance:
         )
         # sorted, since owners ascend and each owner's attorneys ascend
         self._class_option_keys = (
-            self.class_options.owner * len(self.attorneys) + self.class_options.attorney
+            self.class_options.owner.astype(np.int64) * len(self.attorneys)
+            + self.class_options.attorney
         )
         sizes = np.array([len(c.attorneys) for c in self.classes], dtype=np.int64)
         pairs = int(sizes[child_class].sum()) if len(child_class) else 0

@@ -45,15 +45,17 @@ class FlowSolution:
 
 
 class _Arcs:
-    """Arc arrays collected in blocks and added to the solver in one vectorised call.
+    """Arc arrays collected in blocks and added to the solver block by block, in order.
 
     Costs are multiplied by `scale` and the tie-break (0 or 1 per arc) subtracted: with scale
     above the largest possible tie-break total, the flow is optimal for the true costs first and,
-    among those optima, takes as many tie-break arcs as it can.
+    among those optima, takes as many tie-break arcs as it can. Blocks keep their arrays as
+    given (a single value stays one value) until the solver takes them: at 250,000 children the
+    arcs are tens of millions, and one int64 copy of them all is hundreds of MB.
     """
 
     def __init__(self, scale: int) -> None:
-        self.blocks: list[tuple[IntArray, IntArray, IntArray, IntArray, IntArray]] = []
+        self.blocks: list[tuple[int, tuple[ArcField, ...]]] = []
         self.count = 0
         self.scale = scale
 
@@ -70,24 +72,27 @@ class _Arcs:
         fields = (tails, heads, capacities, costs, tie_break)
         lengths = [np.size(f) for f in fields if np.ndim(f) > 0]
         n = lengths[0] if lengths else 1
-        tails_, heads_, capacities_, costs_, tie_break_ = (
-            np.broadcast_to(np.asarray(f, dtype=np.int64), (n,)) for f in fields
-        )
-        self.blocks.append((tails_, heads_, capacities_, costs_, tie_break_))
+        if any(length != n for length in lengths):
+            raise ValueError(f"an arc block's fields have lengths {lengths}")
+        self.blocks.append((n, fields))
         self.count += n
         return first
 
     def into(self, solver: min_cost_flow.SimpleMinCostFlow) -> None:
-        if not self.blocks:
-            return
-        tails, heads, capacities, costs, tie_break = (
-            np.concatenate([block[i] for block in self.blocks]) for i in range(5)
-        )
-        scaled = costs * self.scale - tie_break if self.scale != 1 else costs
-        solver.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, scaled)
+        """Adds every block to the solver (arc indices in the order added), then forgets them."""
+        for n, fields in self.blocks:
+            tails, heads, capacities, costs, tie_break = (
+                np.ascontiguousarray(np.broadcast_to(np.asarray(f, dtype=np.int64), (n,)))
+                for f in fields
+            )
+            scaled = costs * self.scale - tie_break if self.scale != 1 else costs
+            solver.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, scaled)
+        self.blocks = []
 
 
-def _hand_out(children: IndexArray, attorneys: IntArray, flows: IntArray) -> IndexArray:
+def _hand_out(
+    children: IndexArray, attorneys: IndexArray | IntArray, flows: IntArray
+) -> IndexArray:
     """Attorney per child when `children` (in order) take the places `flows` gives each of
     `attorneys` (in order)."""
     places = np.repeat(attorneys, flows)
