@@ -3,7 +3,8 @@
     python -m bench.nightly_run --children 50000 --attorneys 10000 [--seed 1] [--nights 2]
         [--database-url URL | $BENCH_DATABASE_URL] [--reuse] [--sqlite]
 
-Demo data (fixtures.demo) is imported into a fresh database first (not timed): a temporary
+Demo data (fixtures.demo) is imported into a fresh database first (not timed, in a process of its
+own: the peak memory reported is the runs'): a temporary
 SQLite file, or the PostgreSQL database --database-url or BENCH_DATABASE_URL names (its public
 schema dropped first); --reuse runs on that database as it is. Then `--nights` runs of
 `jobs.matching.run_match` are timed end to end, stage by stage, as the nightly job runs them: the
@@ -64,6 +65,12 @@ def load_demo(database: Database, children: int, attorneys: int, seed: int) -> N
             (CsvKind.CONFLICTS, data.conflicts),
         ):
             import_csv(session, kind, csv_text(kind, rows).encode(), actor="bench")
+
+
+def load_demo_at(url: str, children: int, attorneys: int, seed: int) -> None:
+    database = Database(url)
+    load_demo(database, children, attorneys, seed)
+    database.dispose()
 
 
 def bench_coordinator(database: Database) -> int:
@@ -189,7 +196,14 @@ def main() -> None:
             if backend == "postgresql":
                 reset_postgres(database)
             started = time.perf_counter()
-            load_demo(database, args.children, attorneys, args.seed)
+            # In a process of its own, so that the peak memory reported is the runs' own.
+            loader = multiprocessing.get_context("spawn").Process(
+                target=load_demo_at, args=(url, args.children, attorneys, args.seed)
+            )
+            loader.start()
+            loader.join()
+            if loader.exitcode != 0:
+                raise SystemExit(f"loading the demo data failed (exit code {loader.exitcode})")
             print(
                 f"{args.children:,} x {attorneys:,} on {backend}: loaded in "
                 f"{time.perf_counter() - started:.0f} s (not timed below)",
