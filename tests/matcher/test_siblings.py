@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -113,6 +115,32 @@ def test_repair_reports_the_gap_to_the_relaxation_honestly() -> None:
     assert result.bound is not None and result.gap is not None
     assert result.bound - result.objective == pytest.approx(1.5)
     assert result.gap > 0
+
+
+def test_a_repair_cluster_too_large_for_cp_sat_keeps_its_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Over REPAIR_MAX_OPTIONS the cluster is not handed to CP-SAT (the real one, counted): its
+    start stands, the group together on the attorney holding most of it, then best fit."""
+    solve_module = importlib.import_module("matcher.solve")
+    real_solve_exact = solve_module.solve_exact
+    clusters_solved: list[int] = []
+
+    def counted(*args: object) -> object:
+        clusters_solved.append(len(args[1]))  # type: ignore[arg-type]
+        return real_solve_exact(*args)
+
+    monkeypatch.setattr(solve_module, "solve_exact", counted)
+    monkeypatch.setattr(solve_module, "REPAIR_MAX_OPTIONS", 1)
+    kept = solved(_split_in_the_relaxation(), full_model_max_pairs=0, branch_and_bound=False)
+    assert clusters_solved == []
+    assert pairs(kept) == {1: 10, 2: 10}
+    assert kept.status is SolveStatus.FEASIBLE
+
+    monkeypatch.setattr(solve_module, "REPAIR_MAX_OPTIONS", 20_000)
+    repaired = solved(_split_in_the_relaxation(), full_model_max_pairs=0, branch_and_bound=False)
+    assert clusters_solved == [1]
+    assert pairs(repaired) == {1: 10, 2: 10}
 
 
 def test_time_limit_never_returns_less_than_the_greedy_baseline() -> None:
