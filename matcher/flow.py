@@ -18,6 +18,7 @@ free place, of increasing cost: the convex load-balancing cost.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,87 @@ def _hand_out(
     if len(places) != len(children):
         raise RuntimeError("flow conservation broken between children and places (engine bug)")
     return places.astype(np.int32)
+
+
+def _unpool(
+    inst: Instance,
+    members: IndexArray,
+    entered: BoolArray,
+    attorneys: IndexArray,
+    given: IntArray,
+) -> tuple[IndexArray, IndexArray]:
+    """The children of a hub's members who take its places, and their attorneys: `given[i]`
+    places on `attorneys[i]`, for as many members of each tier and tender age as the flow
+    matched (`entered`); members alike in both are interchangeable, so whole groups take them
+    first (most urgent first), then members of the other groups. Each group goes onto the
+    attorney with the fewest places that hold it whole, else across those with most places.
+    A hub of one group gives its matched members (by tier, hearing, id) the places in attorney
+    order."""
+    group_of = inst.group_of[members]
+    if (group_of == group_of[0]).all():
+        matched = members[entered]
+        matched = matched[np.lexsort((matched, inst.hearing_key[matched], inst.tier[matched]))]
+        return matched, _hand_out(matched, attorneys, given)
+    kind = (inst.tier[members] * 2 + inst.tender[members]).tolist()
+    left = Counter(kind[i] for i in np.flatnonzero(entered).tolist())
+    positions: dict[int, list[int]] = {}
+    for i, g in enumerate(group_of.tolist()):
+        positions.setdefault(g, []).append(i)
+    urgency = {
+        g: sorted(
+            at,
+            key=lambda i: (
+                int(inst.tier[members[i]]),
+                int(inst.hearing_key[members[i]]),
+                int(members[i]),
+            ),
+        )
+        for g, at in positions.items()
+    }
+    order = sorted(
+        urgency,
+        key=lambda g: (
+            int(inst.tier[members[urgency[g][0]]]),
+            int(inst.hearing_key[members[urgency[g][0]]]),
+            g,
+        ),
+    )
+    parts: list[list[int]] = []
+    rest: list[int] = []
+    for g in order:
+        need = Counter(kind[i] for i in urgency[g])
+        if all(left[k] >= n for k, n in need.items()):
+            left -= need
+            parts.append([int(members[i]) for i in urgency[g]])
+        else:
+            rest.append(g)
+    for g in rest:
+        part = []
+        for i in urgency[g]:
+            if left[kind[i]] > 0:
+                left[kind[i]] -= 1
+                part.append(int(members[i]))
+        if part:
+            parts.append(part)
+    room = dict(zip(attorneys.tolist(), given.tolist(), strict=True))
+    chosen: list[int] = []
+    places: list[int] = []
+    for part in sorted(parts, key=len, reverse=True):  # stable: urgency order within a size
+        holding = [a for a, free in room.items() if free >= len(part)]
+        if holding:
+            attorney = min(holding, key=lambda a: (room[a], a))
+            room[attorney] -= len(part)
+            chosen += part
+            places += [attorney] * len(part)
+            continue
+        for child in part:
+            attorney = min((a for a in room if room[a] > 0), key=lambda a: (-room[a], a))
+            room[attorney] -= 1
+            chosen.append(child)
+            places.append(attorney)
+    if any(room.values()) or len(chosen) != int(entered.sum()):
+        raise RuntimeError("flow conservation broken in a shared sibling hub (engine bug)")
+    return np.array(chosen, dtype=np.int32), np.array(places, dtype=np.int32)
 
 
 def _excluded_pairs(
@@ -330,8 +412,12 @@ class _FlowBuilder:
         self.readers.append(read)
 
     def add_hubs(self, groups: IntArray) -> None:
-        """Sibling groups of one class each: a node per member into a hub per group, with the
-        group's arcs to attorneys."""
+        """Sibling groups of one class each: a node per member into a hub, with the group's arcs
+        to attorneys. Groups of one class and size with no exclusions and no preference have
+        the same arcs, so they share one hub: the flow cannot tell them apart (each member's
+        arc into the hub carries its own tier and tender age; an arc out of a hub of one group
+        never carries more than the group), and `_unpool` then hands each attorney's places
+        out group by group, whole where it can."""
         inst = self.inst
         sizes = np.array([len(inst.groups[g]) for g in groups.tolist()], dtype=np.int64)
         members = (
@@ -340,40 +426,65 @@ class _FlowBuilder:
             else np.zeros(0, dtype=np.int32)
         )
         member_nodes = self.new_nodes(len(members), 1)
+        # The hub of each group: groups of one class and size share one, unless they have
+        # exclusions (their arcs are their own) or a preference (a tie-break of their own).
+        hub_key: dict[tuple[int, int] | int, int] = {}
         hub_of_group = np.full(len(inst.groups), -1, dtype=np.int64)
-        hub_of_group[groups] = self.new_nodes(len(groups))
+        for g, size in zip(groups.tolist(), sizes.tolist(), strict=True):
+            first = int(inst.groups[g][0])
+            alike = inst.group_shares_class[g] and not any(
+                int(c) in self.prefer for c in inst.groups[g]
+            )
+            key = (int(inst.child_class[first]), size) if alike else -1 - g
+            hub_of_group[g] = hub_key.setdefault(key, len(hub_key))
+        hubs = self.new_nodes(len(hub_key))
+        # The arcs of a hub are those of its first group.
+        leader = np.full(len(hub_key), -1, dtype=np.int64)
+        for g in groups.tolist()[::-1]:
+            leader[hub_of_group[g]] = g
+        leads = np.zeros(len(inst.groups), dtype=np.bool_)
+        leads[leader] = True
+        hub_members = np.bincount(hub_of_group[groups], weights=sizes, minlength=len(hub_key))
         self.arcs.add(member_nodes, self.SINK, 1, 0, self._prefers(members, -1))
         first_member_arc = self.arcs.add(
             member_nodes,
-            np.repeat(hub_of_group[groups], sizes),
+            hubs[np.repeat(hub_of_group[groups], sizes)],
             1,
             -(self.bonus[inst.tier[members]] + inst.tender_units[members]),
         )
-        size_of_group = np.zeros(len(inst.groups), dtype=np.int64)
-        size_of_group[groups] = sizes
         preferred = np.full(len(inst.groups), NO_PREFERENCE, dtype=np.int64)
         for g in groups.tolist():
             preferred[g] = self.prefer.get(int(inst.groups[g][0]), NO_PREFERENCE)
         table = inst.hub_options
-        keep = (hub_of_group[table.owner] >= 0) & (self.capacity[table.attorney] > 0)
+        keep = leads[table.owner] & (self.capacity[table.attorney] > 0)
         owner, attorneys = table.owner[keep], table.attorney[keep]
+        arc_hub = hub_of_group[owner]
         first_hub_arc = self.arcs.add(
-            hub_of_group[owner],
+            hubs[arc_hub],
             self.attorney_nodes[attorneys],
-            np.minimum(self.capacity[attorneys], size_of_group[owner]),
+            np.minimum(self.capacity[attorneys], hub_members[arc_hub].astype(np.int64)),
             -table.units[keep],
             (attorneys == preferred[owner]).astype(np.int64),
         )
 
         def read(flows: IntArray, attorney_of: IndexArray) -> None:
             entered = flows[first_member_arc : first_member_arc + len(members)] > 0
-            chosen = members[entered]
-            group_of = inst.group_of[chosen]
-            chosen = chosen[
-                np.lexsort((chosen, inst.hearing_key[chosen], inst.tier[chosen], group_of))
-            ]
             given = flows[first_hub_arc : first_hub_arc + len(attorneys)]
-            attorney_of[chosen] = _hand_out(chosen, attorneys, given)
+            member_hub = np.repeat(hub_of_group[groups], sizes)
+            # Each hub's members (in group order) and arcs (in attorney order).
+            member_order = np.argsort(member_hub, kind="stable")
+            arc_order = np.argsort(arc_hub, kind="stable")
+            every_hub = np.arange(len(hub_key) + 1)
+            member_bounds = np.searchsorted(member_hub[member_order], every_hub)
+            arc_bounds = np.searchsorted(arc_hub[arc_order], every_hub)
+            for hub in np.unique(arc_hub[given > 0]).tolist():
+                arcs = arc_order[arc_bounds[hub] : arc_bounds[hub + 1]]
+                arcs = arcs[given[arcs] > 0]
+                inside = member_order[member_bounds[hub] : member_bounds[hub + 1]]
+                chosen, places = _unpool(
+                    inst, members[inside], entered[inside], attorneys[arcs], given[arcs]
+                )
+                attorney_of[chosen] = places
 
         self.readers.append(read)
 

@@ -48,10 +48,12 @@ SEARCH_MAX_NODES = 10
 # Best common attorneys (by fit) offered to each split sibling group in the repair.
 REPAIR_ATTORNEYS_PER_GROUP = 3
 # A repair cluster with more (entity, attorney) options than this keeps its start (its groups
-# together where `_start_together` put them): at 250,000 children CP-SAT found nothing better
-# than the start of a 1,496-group cluster (161,885 options) in 20 s, nor of clusters of 24,892
-# to 94,288 options in their shares, while one of 7,510 options proved its first tier in 3 s.
-REPAIR_MAX_OPTIONS = 20_000
+# together where `_start_together` put them), and its time goes to the others: on the 250,000
+# demo's first night CP-SAT found nothing better than the start of clusters of 24,892 to 161,885
+# options in 3-20 s each, and left clusters of 13,940 and 15,219 options unproven after 3.5 and
+# 11.5 s, while those under 5,000 options were proven in a second or two; with this cap the
+# run placed more T2 children (18,536 against 18,524) in 15 s less.
+REPAIR_MAX_OPTIONS = 10_000
 # Seconds solve() may take when not told; the application always passes its own (the
 # solver_time_limit_s setting, whose default this is).
 DEFAULT_TIME_LIMIT_S = 120.0

@@ -49,6 +49,7 @@ class Mix:
     expertise_covers: tuple[tuple[CaseType, ...], ...]
     without_spanish: float  # share of attorneys who speak no Spanish
     on_leave: float  # share of attorneys with a leave period (on or off the day)
+    other_languages: int = 1  # at most this many languages besides the primary, per child
 
 
 VARIED = Mix(
@@ -92,6 +93,14 @@ POOLED = dataclasses.replace(
     on_leave=0.0,
 )
 
+# Children of one class, for sibling groups alike (`alike_siblings`).
+ONE_CLASS = dataclasses.replace(
+    POOLED,
+    primaries=("spa",),
+    capacities=(2, 3, 1, 2, 4),
+    other_languages=0,
+)
+
 
 def _chance(draw: st.DrawFn, share: float) -> bool:
     # sampled_from rather than an integer threshold: hypothesis favours boundary integers.
@@ -102,7 +111,7 @@ def _chance(draw: st.DrawFn, share: float) -> bool:
 @st.composite
 def children(draw: st.DrawFn, child_id: int, mix: Mix) -> ChildInput:
     primary = draw(st.sampled_from(mix.primaries))
-    others = draw(st.lists(st.sampled_from(LANGUAGES), max_size=1))
+    others = draw(st.lists(st.sampled_from(LANGUAGES), max_size=mix.other_languages))
     hearing = draw(st.one_of(st.none(), st.integers(-10, 120)))
     return ChildInput(
         id=child_id,
@@ -221,3 +230,16 @@ def stable_problems(
     max_exclusions: int = 1,
 ) -> MatchProblem:
     return draw(with_previous(draw(problems(mix, max_children, max_attorneys, max_exclusions))))
+
+
+@st.composite
+def alike_siblings(draw: st.DrawFn, max_children: int = 7) -> MatchProblem:
+    """Children of one class in consecutive sibling groups of one size (the last one may be
+    smaller or a single child), so that the flow gives several groups one shared hub."""
+    problem = draw(problems(ONE_CLASS, max_children=max_children, max_attorneys=3))
+    size = draw(st.sampled_from((2, 3)))
+    children = tuple(
+        dataclasses.replace(child, sibling_group=i // size + 1)
+        for i, child in enumerate(problem.children)
+    )
+    return dataclasses.replace(problem, children=children)

@@ -19,7 +19,15 @@ from matcher.result import MatchResult, SolveStatus
 from matcher.rules import Tier
 
 from .oracle import brute_force_best, check_rules, result_key
-from .strategies import CROWDED, LONERS, POOLED, VARIED, problems, stable_problems
+from .strategies import (
+    CROWDED,
+    LONERS,
+    POOLED,
+    VARIED,
+    alike_siblings,
+    problems,
+    stable_problems,
+)
 
 EXAMPLES = settings(max_examples=200, deadline=None)
 
@@ -85,6 +93,16 @@ def test_solve_equals_the_brute_force_optimum_with_crowded_sibling_groups(
 @given(st.one_of(problems(VARIED), problems(CROWDED)))
 def test_branch_and_bound_equals_the_brute_force_optimum(problem: MatchProblem) -> None:
     """The path for larger problems (forced): repair, then branch and bound on split groups."""
+    assert_optimal(problem, full_model_max_pairs=0)
+
+
+@EXAMPLES
+@given(alike_siblings())
+def test_sibling_groups_alike_share_a_hub_and_stay_optimal(problem: MatchProblem) -> None:
+    """Groups of one class and size share one hub in the flow, whose places are handed out
+    group by group: the relaxation stays a relaxation and its whole groups stay optimal, on
+    the exact model's path and on branch and bound's."""
+    assert_optimal(problem)
     assert_optimal(problem, full_model_max_pairs=0)
 
 

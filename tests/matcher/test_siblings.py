@@ -137,7 +137,7 @@ def test_a_repair_cluster_too_large_for_cp_sat_keeps_its_start(
     assert pairs(kept) == {1: 10, 2: 10}
     assert kept.status is SolveStatus.FEASIBLE
 
-    monkeypatch.setattr(solve_module, "REPAIR_MAX_OPTIONS", 20_000)
+    monkeypatch.setattr(solve_module, "REPAIR_MAX_OPTIONS", 10_000)
     repaired = solved(_split_in_the_relaxation(), full_model_max_pairs=0, branch_and_bound=False)
     assert clusters_solved == [1]
     assert pairs(repaired) == {1: 10, 2: 10}
