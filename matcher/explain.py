@@ -125,7 +125,7 @@ class _Near:
     key: IntArray
 
 
-NO_ATTORNEYS: IndexArray = np.zeros(0, dtype=np.int32)
+_NO_ATTORNEYS: IndexArray = np.zeros(0, dtype=np.int32)
 # A failed filter outweighs any fit in the closest attorneys' order.
 _FAILURE_UNITS = 1 << 40
 
@@ -258,7 +258,7 @@ class Explainer:
                 if excluded is None:
                     profile = shared
                 else:
-                    profile = self._excluded_profile(klass, shared, near, masks, excluded)
+                    profile = self._excluded_profile(shared, near, masks, excluded)
                 result[child] = self._unmatched_child(child, klass, profile, told)
                 if inst.group_of[child] >= 0:
                     group_candidates[child] = profile.candidates()
@@ -290,13 +290,12 @@ class Explainer:
             closest=self._closest(near.attorneys, near.key),
             speaking=after["language"],
             before_capacity=after["no_conflict"],
-            excluded=NO_ATTORNEYS,
+            excluded=_NO_ATTORNEYS,
         )
         return profile, near, after
 
     def _excluded_profile(
         self,
-        klass: ChildClass,
         shared: _Profile,
         near: _Near,
         masks: Mapping[str, BoolArray],

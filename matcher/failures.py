@@ -2,7 +2,8 @@
 
 The one way for the rest of the system to judge chosen pairs: a decision re-checks a pair before
 confirming it, a page says what stands between a child and an attorney. The verdicts are the
-engine's own (`Instance.child_passes`, the masks the unmatched reasons are filtered with), so a
+engine's own (`Instance.child_passes`: the class's masks, which the unmatched reasons are also
+filtered with, and the child's exclusions), so a
 pair failing no rule is exactly a pair the engine may propose, and failures come in `PairRule`
 order. Callers phrase the facts; they never see the engine's arrays.
 """
