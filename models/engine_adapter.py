@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -436,28 +436,37 @@ def _still_valid_proposals(
     return kept, [p for p in proposals if p.child_id not in kept_children]
 
 
-class StagingError(RuntimeError):
-    """A run's rows could not be staged. The message names the table and the database's error
+class BulkWriteError(RuntimeError):
+    """Rows of a run could not be written. The message names the table and the database's error
     class and SQLSTATE only: the database's own message may quote row values (a COPY error
     quotes the whole line), and children's data must never reach a log or a page."""
 
 
 def _copy_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Append rows to a table with PostgreSQL's COPY, in the session's transaction: several
-    times faster than INSERT for the tens of thousands of rows a national run stages."""
+    times faster than INSERT for the tens of thousands of rows a national run writes. Values go
+    through their column types as in an INSERT (enums, times); JSON as its text."""
     columns = list(rows[0])
-    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    dialect = session.get_bind().dialect
+
+    def converter(name: str) -> Callable[[Any], Any]:
+        kind = table.c[name].type
+        if isinstance(kind, JSON):
+            return json.dumps
+        return kind.bind_processor(dialect) or (lambda value: value)
+
+    converters = [converter(name) for name in columns]
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     try:
         with cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(
-                    [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
+                    [convert(row[c]) for convert, c in zip(converters, columns, strict=True)]
                 )
     except psycopg.Error as error:
-        raise StagingError(
-            f"could not stage {table.name}: {type(error).__name__} (SQLSTATE {error.sqlstate})"
+        raise BulkWriteError(
+            f"could not write {table.name}: {type(error).__name__} (SQLSTATE {error.sqlstate})"
         ) from None
 
 
@@ -524,8 +533,10 @@ def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSum
     """Replace the proposals awaiting review with this run's, in the caller's transaction; the
     run's proposals and unmatched children must be staged first (`stage_rows`).
 
-    Set-based statements only, so the transaction (which holds the replaced proposals' row
-    locks) stays short at any size. Confirmed, accepted, rejected, declined, expired and closed
+    Set-based statements (and the replaced proposals' events from the ids the update returns,
+    with COPY on PostgreSQL), never a search through the matches of past runs, so the
+    transaction (which holds the replaced proposals' row locks) stays short at any size and
+    after any number of nights. Confirmed, accepted, rejected, declined, expired and closed
     matches are never touched.
     """
     now = utcnow()
@@ -537,27 +548,30 @@ def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSum
         # Plain reads go on.
         session.execute(text("LOCK TABLE attorneys IN EXCLUSIVE MODE"))
     # The status test is on the updated row itself, so a proposal a coordinator confirms at this
-    # very moment is skipped (PostgreSQL re-checks it after the lock), never overwritten.
-    superseded: int = session.execute(  # type: ignore[attr-defined]
-        update(Match)
-        .where(Match.status == MatchStatus.PROPOSED)
-        .values(status=MatchStatus.SUPERSEDED, updated_at=now, reason=reason)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    # The reason names this run: it picks out exactly the rows just replaced.
-    session.execute(
-        insert(MatchEvent).from_select(
-            ["match_id", "from_status", "to_status", "at", "reason"],
-            select(
-                Match.id,
-                literal(MatchStatus.PROPOSED, MatchEvent.from_status.type),
-                literal(MatchStatus.SUPERSEDED, MatchEvent.to_status.type),
-                literal(now, MatchEvent.at.type),
-                literal(reason),
-            )
-            .where(Match.status == MatchStatus.SUPERSEDED, Match.reason == reason)
-            .order_by(Match.id),
+    # very moment is skipped (PostgreSQL re-checks it after the lock), never overwritten. The
+    # rows it returns get their events: no search among every superseded match of the past.
+    superseded = sorted(
+        session.scalars(
+            update(Match)
+            .where(Match.status == MatchStatus.PROPOSED)
+            .values(status=MatchStatus.SUPERSEDED, updated_at=now, reason=reason)
+            .returning(Match.id)
+            .execution_options(synchronize_session=False)
         )
+    )
+    _append_rows(
+        session,
+        cast(Table, MatchEvent.__table__),
+        [
+            {
+                "match_id": match_id,
+                "from_status": MatchStatus.PROPOSED,
+                "to_status": MatchStatus.SUPERSEDED,
+                "at": now,
+                "reason": reason,
+            }
+            for match_id in superseded
+        ],
     )
     proposals, dropped = _still_valid_proposals(session, result, run.id)
     dropped_children = [p.child_id for p in dropped]
@@ -636,7 +650,7 @@ def save_result(session: Session, run: MatchRun, result: MatchResult) -> SaveSum
                 for p in dropped
             ],
         )
-    return SaveSummary(proposed=len(proposals), superseded=superseded, dropped=len(dropped))
+    return SaveSummary(proposed=len(proposals), superseded=len(superseded), dropped=len(dropped))
 
 
 def tier_counts(counts: Mapping[Tier, int]) -> dict[str, int]:

@@ -16,7 +16,7 @@ from models import CaseStatus, Language, Match, MatchEvent, MatchStatus, Unmatch
 from models.decisions import confirm
 from models.engine_adapter import (
     CHANGED_WHILE_SOLVING,
-    StagingError,
+    BulkWriteError,
     discard_staged,
     load_problem,
     save_result,
@@ -293,7 +293,7 @@ def test_a_row_the_database_refuses_fails_the_staging_without_quoting_its_values
     detail = "Detail quoting María Quispe, A-204-118-736"
     refused = Unmatched(missing_child, Tier.T2, UnmatchedReason.NO_LANGUAGE, detail, {}, ())
 
-    with pytest.raises((StagingError, IntegrityError)) as raised, factories.begin():
+    with pytest.raises((BulkWriteError, IntegrityError)) as raised, factories.begin():
         stage_rows(factories, run.id, (), [refused])
 
     told = "".join(traceback.format_exception(raised.value))
@@ -301,7 +301,7 @@ def test_a_row_the_database_refuses_fails_the_staging_without_quoting_its_values
     assert str(missing_child) not in told
     if factories.get_bind().dialect.name == "postgresql":
         assert str(raised.value) == (
-            "could not stage unmatched_children: ForeignKeyViolation (SQLSTATE 23503)"
+            "could not write unmatched_children: ForeignKeyViolation (SQLSTATE 23503)"
         )
     assert factories.scalar(select(func.count()).select_from(UnmatchedChild)) == 0
 
