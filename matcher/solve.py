@@ -45,14 +45,16 @@ NODE_TIE_BREAK_ROUNDS = 2
 # seconds, so that the same data always gives the same answer.
 SEARCH_MAX_ARCS = 50_000
 SEARCH_MAX_NODES = 10
-# Best common attorneys (by fit) offered to each split sibling group in the repair.
-REPAIR_ATTORNEYS_PER_GROUP = 3
+# Best common attorneys (by fit) offered to each split sibling group in the repair. On the
+# 250,000 demo's first night: 2 placed 18,527 T2 children, 3 18,536, 4 18,544, 6 18,547 and
+# 8 18,549 (the bound 18,557), the repair taking 15, 18, 18, 20 and 26 s.
+REPAIR_ATTORNEYS_PER_GROUP = 6
 # A repair cluster with more (entity, attorney) options than this keeps its start (its groups
 # together where `_start_together` put them), and its time goes to the others: on the 250,000
-# demo's first night CP-SAT found nothing better than the start of clusters of 24,892 to 161,885
-# options in 3-20 s each, and left clusters of 13,940 and 15,219 options unproven after 3.5 and
-# 11.5 s, while those under 5,000 options were proven in a second or two; with this cap the
-# run placed more T2 children (18,536 against 18,524) in 15 s less.
+# demo's first night (three attorneys per group) CP-SAT found nothing better than the start of
+# clusters of 24,892 to 161,885 options in 3-20 s each, and left clusters of 13,940 and 15,219
+# options unproven after 3.5 and 11.5 s, while those under 5,000 options were proven in a second
+# or two; with this cap the run placed more T2 children (18,536 against 18,524) in 15 s less.
 REPAIR_MAX_OPTIONS = 10_000
 # Seconds solve() may take when not told; the application always passes its own (the
 # solver_time_limit_s setting, whose default this is).
