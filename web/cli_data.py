@@ -44,10 +44,10 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
     if dry_run:
         click.echo(
             f"{filename}: {summary.rows} {kind} checked, no problems ({counts} on import); "
-            "dry run, nothing was written."
+            f"dry run, nothing was written.{summary.read_as}"
         )
     else:
-        click.echo(f"{filename}: {summary.rows} {kind} imported ({counts}).")
+        click.echo(f"{filename}: {summary.rows} {kind} imported ({counts}).{summary.read_as}")
 
 
 @click.command("export")

@@ -1,6 +1,7 @@
 """Spreadsheet import (DESIGN.md "Command line and files"): all or nothing, every problem reported.
 
-A file goes through three steps: bytes to text (UTF-8, a byte-order mark allowed), text to cells
+A file goes through three steps: bytes to text (UTF-8, a byte-order mark allowed; else
+Windows-1252 when the whole file decodes as that, said in the summary), text to cells
 (pandas, every cell a string), cells to records (each column parsed, then the checks across rows and
 against the database). Only when no step found a problem are the records written, in bulk.
 
@@ -48,7 +49,7 @@ from .cells import (
 from .children import validate_children, write_children
 from .conflicts import validate_conflicts, write_conflicts
 from .errors import ImportFailed, RowError, in_file_order
-from .reading import Cells, read_cells, read_source
+from .reading import UTF_8, Cells, read_cells, read_source
 from .rows import Plan
 
 __all__ = [
@@ -81,6 +82,14 @@ class ImportSummary:
     rows: int
     created: int
     updated: int
+    encoding: str = UTF_8  # how the file's bytes were read
+
+    @property
+    def read_as(self) -> str:
+        """A sentence for the summary when the file was not UTF-8, else empty."""
+        if self.encoding == UTF_8:
+            return ""
+        return f" The file is not UTF-8: it was read as {self.encoding}."
 
 
 def import_csv(
@@ -105,7 +114,13 @@ def import_csv(
     plan = validate(session, cells)
     if plan.errors:
         raise ImportFailed(filename, in_file_order(plan.errors, kind))
-    summary = ImportSummary(kind, rows=len(cells.lines), created=plan.created, updated=plan.updated)
+    summary = ImportSummary(
+        kind,
+        rows=len(cells.lines),
+        created=plan.created,
+        updated=plan.updated,
+        encoding=cells.encoding,
+    )
     if dry_run:
         return summary
     # Pending changes must reach the database before bulk statements work beside the ORM.

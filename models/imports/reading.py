@@ -1,5 +1,6 @@
-"""Reading a file: bytes to text (UTF-8, a byte-order mark allowed), text to cells (pandas, every
-cell a string), with the header and every row's field count checked first.
+"""Reading a file: bytes to text (UTF-8, a byte-order mark allowed; else Windows-1252, as Excel's
+plain "CSV" saves it, when the whole file decodes as that), text to cells (pandas, every cell a
+string), with the header and every row's field count checked first.
 
 Column names ignore case, surrounding spaces and `-`/space versus `_`; cells are stripped of
 surrounding spaces; wholly empty rows are skipped.
@@ -29,6 +30,11 @@ _ROW_NOUNS = {
 }
 
 
+# The encodings a file is read in, as the summary names them.
+UTF_8 = "UTF-8"
+WINDOWS_1252 = "Windows-1252"
+
+
 class _FileProblem(Exception):
     def __init__(self, errors: list[RowError]) -> None:
         self.errors = errors
@@ -40,6 +46,7 @@ class Cells:
 
     lines: list[int]
     columns: dict[str, list[str]]
+    encoding: str = UTF_8  # how the file's bytes were read
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
         names = list(self.columns)
@@ -71,9 +78,11 @@ def read_source(source: str | Path | bytes | BinaryIO) -> tuple[bytes, str]:
 
 def read_cells(data: bytes, kind: CsvKind, filename: str) -> Cells:
     try:
-        text = _decode(data)
+        text, encoding = _decode(data)
         header, records = _check_structure(text, kind)
-        return _parse(text, header, records, kind)
+        cells = _parse(text, header, records, kind)
+        cells.encoding = encoding
+        return cells
     except _FileProblem as problem:
         raise ImportFailed(filename, problem.errors) from None
 
@@ -82,28 +91,34 @@ def _whole_file(message: str) -> _FileProblem:
     return _FileProblem([RowError(0, "", "", message)])
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes) -> tuple[str, str]:
+    """The file's text and its encoding: UTF-8, else Windows-1252 when every byte of the file
+    is a Windows-1252 character (five byte values are not), else an error naming the lines."""
     for signature, what in _SIGNATURES:
         if data.startswith(signature):
             raise _whole_file(f"this is {what}, not a CSV file; {_SAVE_AS}")
     if b"\x00" in data[:65536]:
         raise _whole_file(f"this is a binary file, not a CSV file; {_SAVE_AS}")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), UTF_8
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), WINDOWS_1252
     except UnicodeDecodeError:
         pass
     bad_lines = []
     for number, raw_line in enumerate(data.split(b"\n"), start=1):
         try:
-            raw_line.decode("utf-8")
+            raw_line.decode("cp1252")
         except UnicodeDecodeError:
             bad_lines.append(number)
     shown = ", ".join(str(n) for n in bad_lines[:10])
     more = f" and {len(bad_lines) - 10} more" if len(bad_lines) > 10 else ""
     where = "line" if len(bad_lines) == 1 else "lines"
     raise _whole_file(
-        f"the file is not UTF-8 text (characters on {where} {shown}{more} cannot be read; it was "
-        f"probably saved as Windows-1252 or Latin-1); {_SAVE_AS}"
+        f"the file is neither UTF-8 nor Windows-1252 text (characters on {where} {shown}{more} "
+        f"cannot be read); {_SAVE_AS}"
     )
 
 

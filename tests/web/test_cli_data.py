@@ -73,6 +73,21 @@ def test_importing_each_kind_prints_a_one_line_summary(runner, db, files):
         assert set(session.scalars(select(AuditEvent.actor))) == {"cli"}
 
 
+def test_a_windows_1252_file_is_imported_and_the_summary_says_so(runner, db, tmp_path):
+    data = rows(ATTORNEYS, attorney(name="Jos\u00e9 Pe\u00f1a")).decode()
+    path = write(tmp_path / "attorneys.csv", data.encode("cp1252"))
+
+    result = counselmatch(runner, ["import", "attorneys", path])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"{path}: 1 attorneys imported (1 new, 0 updated). "
+        "The file is not UTF-8: it was read as Windows-1252.\n"
+    )
+    with db.session() as session:
+        assert session.scalars(select(Attorney.name)).one() == "Jos\u00e9 Pe\u00f1a"
+
+
 def test_importing_again_updates(runner, db, files):
     counselmatch(runner, ["import", "attorneys", files[ATTORNEYS]])
     result = counselmatch(runner, ["import", "attorneys", files[ATTORNEYS]])

@@ -111,6 +111,21 @@ def test_only_coordinators_reach_the_spreadsheets(client, signed_in, db, role):
         )
 
 
+def test_a_windows_1252_upload_is_imported_and_the_message_says_so(client, signed_in, db):
+    signed_in(Role.COORDINATOR)
+    data = rows(CHILDREN, child(first_name="Jos\u00e9")).decode().encode("cp1252")
+
+    response = upload(client, "children", data, "children.csv")
+
+    assert response.status_code == 302
+    assert flash_messages(client.get(PAGE).get_data(as_text=True)) == [
+        "children.csv: 1 children imported (1 new, 0 updated). "
+        "The file is not UTF-8: it was read as Windows-1252."
+    ]
+    with db.session() as session:
+        assert session.scalars(select(Child.first_name)).one() == "Jos\u00e9"
+
+
 def test_the_page_offers_upload_templates_and_downloads(client, signed_in):
     signed_in(Role.COORDINATOR)
     html = client.get(PAGE).get_data(as_text=True)

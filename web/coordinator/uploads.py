@@ -71,11 +71,14 @@ def uploads() -> BaseResponse | tuple[str, int]:
     if dry_run:
         flash(
             f"{filename}: {summary.rows} {kind.value} checked, no problems ({counts} on import). "
-            "Dry run: nothing was imported.",
+            f"Dry run: nothing was imported.{summary.read_as}",
             "info",
         )
     else:
-        flash(f"{filename}: {summary.rows} {kind.value} imported ({counts}).", "info")
+        flash(
+            f"{filename}: {summary.rows} {kind.value} imported ({counts}).{summary.read_as}",
+            "info",
+        )
     return redirect(url_for(".uploads"))
 
 

@@ -91,13 +91,31 @@ def test_semicolon_separated_files_are_explained(recorded):
     ]
 
 
-def test_a_file_not_in_utf8_is_refused_naming_the_lines(recorded):
-    data = lines(CONFLICTS, "A-1,C-1,fine", "A-1,C-1,Espa\u00f1a").replace(
-        "\u00f1".encode(), b"\xf1"
-    )
+def test_a_file_saved_as_windows_1252_is_read_as_that_and_says_so(recorded):
+    """Excel's plain "CSV": José and España in Windows-1252 (one byte each)."""
+    reason = "Jos\u00e9 in Espa\u00f1a \u2013 20 \u20ac"
+    data = lines(CONFLICTS, f"A-1,C-1,{reason}").decode().encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+
+    summary = run(recorded, CONFLICTS, data)
+
+    assert summary.encoding == "Windows-1252"
+    assert summary.read_as == " The file is not UTF-8: it was read as Windows-1252."
+    assert recorded.scalars(select(Conflict.reason)).one() == reason
+
+
+def test_a_utf8_file_says_nothing_of_its_encoding(recorded):
+    summary = run(recorded, CONFLICTS, lines(CONFLICTS, "A-1,C-1,Jos\u00e9"))
+    assert (summary.encoding, summary.read_as) == ("UTF-8", "")
+
+
+def test_a_file_neither_utf8_nor_windows_1252_is_refused_naming_the_lines(recorded):
+    # 0x81 is no character in Windows-1252, and not UTF-8 after an ASCII byte either.
+    data = lines(CONFLICTS, "A-1,C-1,fine", "A-1,C-1,caf\u00e9").replace(b"caf\xc3\xa9", b"caf\x81")
     assert rejected(recorded, CONFLICTS, data) == whole_file(
-        "the file is not UTF-8 text (characters on line 3 cannot be read; it was probably saved "
-        f"as Windows-1252 or Latin-1); {SAVE_AS}"
+        "the file is neither UTF-8 nor Windows-1252 text (characters on line 3 cannot be read); "
+        f"{SAVE_AS}"
     )
 
 
