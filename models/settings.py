@@ -337,6 +337,19 @@ def offer_clock_problem(reminder_days: int, expiry_days: int) -> str | None:
 
 
 # The address of the web app as people reach it, for the links e-mails carry.
+DATES_DAY_FIRST_KEY = "imports.dates_day_first"
+DATES_DAY_FIRST = YesNo(
+    name=DATES_DAY_FIRST_KEY,
+    label="Slash dates day first",
+    meaning=(
+        "How an imported spreadsheet's dates written with slashes are read: month first, as in "
+        "the US (3/14/2026). Yes: day first (14/3/2026), for programs outside the US. "
+        "YYYY-MM-DD is always accepted; a two-digit year never is."
+    ),
+    unit="yes/no",
+    default=False,
+)
+
 PUBLIC_BASE_URL_KEY = "app.base_url"
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
@@ -396,6 +409,11 @@ def registry() -> tuple[Section, ...]:
             "Privacy",
             "Read by the daily retention job: its next pass uses it.",
             (RETENTION_YEARS,),
+        ),
+        Section(
+            "Spreadsheets",
+            "Read by each import (command line or upload) when it starts.",
+            (DATES_DAY_FIRST,),
         ),
         Section(
             "Site",
@@ -498,6 +516,10 @@ def schedule_setting(session: Session) -> ScheduleSetting:
 def stored_texts(session: Session) -> Mapping[str, str]:
     """Every setting's current value as its field holds it, by name (for the page)."""
     return {spec.name: spec.text(session, spec.stored(session)) for spec in all_settings()}
+
+
+def dates_day_first(session: Session) -> bool:
+    return DATES_DAY_FIRST.read(session)
 
 
 def retention_years(session: Session) -> int:

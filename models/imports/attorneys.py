@@ -3,6 +3,7 @@ expertise and leave."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +22,7 @@ from ..entities import (
     AttorneyState,
     LeavePeriod,
 )
+from ..settings import dates_day_first
 from .bulk import delete_for, fetch_pairs, insert_rows, upsert
 from .cells import (
     Lookups,
@@ -61,7 +63,7 @@ def validate_attorneys(session: Session, cells: Cells) -> _AttorneyPlan:
     plan = _AttorneyPlan()
     errors = plan.errors
     lookups = Lookups(session)
-    date_ = Memo(parse_date)
+    date_ = Memo(functools.partial(parse_date, day_first=dates_day_first(session)))
     external_id = text_for(Attorney.external_id)
     name = text_for(Attorney.name)
     firm = text_for(Attorney.firm)

@@ -57,18 +57,37 @@ class Memo:
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A US spreadsheet's date: M/D/YYYY or MM/DD/YYYY (day first where the program says so).
+_SLASH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
-def parse_date(value: str) -> date:
-    if not _ISO_DATE.fullmatch(value):
+def date_forms(day_first: bool) -> str:
+    """The date forms an import accepts, for messages."""
+    slash = "D/M/YYYY (e.g. 14/3/2026)" if day_first else "M/D/YYYY (e.g. 3/14/2026)"
+    return f"YYYY-MM-DD (e.g. 2026-03-14) or {slash}"
+
+
+def parse_date(value: str, day_first: bool = False) -> date:
+    """A date written YYYY-MM-DD or with slashes, month first (or day first): a two-digit year
+    or any other form is never guessed."""
+    slashed = _SLASH_DATE.fullmatch(value)
+    if not slashed and not _ISO_DATE.fullmatch(value):
         raise Invalid(
-            "not a date in the form YYYY-MM-DD (e.g. 2026-03-14); if a spreadsheet changed it, "
-            "format the column as text"
+            f"not a date in an accepted form: write {date_forms(day_first)}; a two-digit year "
+            "is not accepted; if a spreadsheet changed it, format the column as text"
         )
     try:
-        return date.fromisoformat(value)
+        if not slashed:
+            return date.fromisoformat(value)
+        first, second, year = (int(part) for part in slashed.groups())
+        month, day = (second, first) if day_first else (first, second)
+        return date(year, month, day)
     except ValueError as exc:
-        raise Invalid(f"no such day ({exc}); write a real date as YYYY-MM-DD") from None
+        order = "day first" if day_first else "month first, as in the US"
+        raise Invalid(
+            f"no such day ({exc}); write a real date as {date_forms(day_first)} (dates with "
+            f"slashes are read {order})"
+        ) from None
 
 
 _TRUE = frozenset({"true", "yes", "1"})

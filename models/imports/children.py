@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..base import utcnow
 from ..entities import Child, ChildLanguage, SiblingGroup
+from ..settings import dates_day_first
 from .bulk import delete_for, fetch_pairs, insert_by_external_id, insert_rows, upsert
 from .cells import (
     Lookups,
@@ -47,7 +49,7 @@ def validate_children(session: Session, cells: Cells) -> _ChildPlan:
     errors = plan.errors
     lookups = Lookups(session)
     today = utcnow().date()
-    date_ = Memo(parse_date)
+    date_ = Memo(functools.partial(parse_date, day_first=dates_day_first(session)))
     case_type = Memo(parse_case_type)
     external_id = text_for(Child.external_id)
     first_name = text_for(Child.first_name)

@@ -70,6 +70,7 @@ GOOD: dict[str, list[tuple[str, object]]] = {
     "offers.expiry_days": [("2", 2), ("60", 60)],
     "offers.expired_pair_pause_days": [("1", 1), ("365", 365)],
     "privacy.retention_years": [("1", 1), ("7", 7), ("50", 50)],
+    "imports.dates_day_first": [("yes", True), ("no", False)],
     "app.base_url": [
         ("https://counsel.example.org/", "https://counsel.example.org"),
         ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
@@ -92,6 +93,7 @@ BAD: dict[str, list[str]] = {
     "offers.expiry_days": [*NOT_WHOLE, "1", "61"],
     "offers.expired_pair_pause_days": [*NOT_WHOLE, "0", "366"],
     "privacy.retention_years": [*NOT_WHOLE, "0", "51", "99999999999"],
+    "imports.dates_day_first": ["", "day", "1", "yes\x00"],
     "app.base_url": [
         "",
         "ftp://a.org",

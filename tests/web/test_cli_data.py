@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,20 @@ def test_a_windows_1252_file_is_imported_and_the_summary_says_so(runner, db, tmp
         assert session.scalars(select(Attorney.name)).one() == "Jos\u00e9 Pe\u00f1a"
 
 
+def test_us_dates_are_imported_from_the_command_line(runner, db, tmp_path):
+    path = write(
+        tmp_path / "children.csv",
+        rows(CHILDREN, child(birth_date="5/26/2009", next_hearing_date="12/01/2026")),
+    )
+
+    result = counselmatch(runner, ["import", "children", path])
+
+    assert result.exit_code == 0, result.output
+    with db.session() as session:
+        stored = session.execute(select(Child.birth_date, Child.next_hearing_date)).one()
+    assert tuple(stored) == (date(2009, 5, 26), date(2026, 12, 1))
+
+
 def test_importing_again_updates(runner, db, files):
     counselmatch(runner, ["import", "attorneys", files[ATTORNEYS]])
     result = counselmatch(runner, ["import", "attorneys", files[ATTORNEYS]])
@@ -114,7 +129,7 @@ def test_a_bad_file_prints_every_problem_and_imports_nothing(runner, db, files, 
             CHILDREN,
             child(external_id="C-3", a_number="", court_code="HOUS"),
             child(external_id="C-4", a_number=""),
-            child(external_id="C-5", a_number="", detained="maybe", birth_date="1/5/2010"),
+            child(external_id="C-5", a_number="", detained="maybe", birth_date="1/5/10"),
         ),
     )
 
@@ -125,8 +140,9 @@ def test_a_bad_file_prints_every_problem_and_imports_nothing(runner, db, files, 
     assert result.stderr.splitlines() == [
         f"{bad}:2: column court_code: value 'HOUS': unknown court code 'HOUS'; did you mean "
         "'HOU'? use a code from the court list (e.g. HOU)",
-        f"{bad}:4: column birth_date: value '1/5/2010': not a date in the form YYYY-MM-DD "
-        "(e.g. 2026-03-14); if a spreadsheet changed it, format the column as text",
+        f"{bad}:4: column birth_date: value '1/5/10': not a date in an accepted form: write "
+        "YYYY-MM-DD (e.g. 2026-03-14) or M/D/YYYY (e.g. 3/14/2026); a two-digit year is not "
+        "accepted; if a spreadsheet changed it, format the column as text",
         f"{bad}:4: column detained: value 'maybe': not true or false; write true/false, yes/no "
         "or 1/0",
         f"{bad}: 3 problems; nothing was imported.",

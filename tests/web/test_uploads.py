@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -124,6 +125,16 @@ def test_a_windows_1252_upload_is_imported_and_the_message_says_so(client, signe
     ]
     with db.session() as session:
         assert session.scalars(select(Child.first_name)).one() == "Jos\u00e9"
+
+
+def test_us_dates_are_imported_from_the_upload_page(client, signed_in, db):
+    signed_in(Role.COORDINATOR)
+    data = rows(CHILDREN, child(birth_date="5/26/2009", next_hearing_date="12/1/2026"))
+
+    assert upload(client, "children", data, "children.csv").status_code == 302
+    with db.session() as session:
+        stored = session.execute(select(Child.birth_date, Child.next_hearing_date)).one()
+    assert tuple(stored) == (date(2009, 5, 26), date(2026, 12, 1))
 
 
 def test_the_page_offers_upload_templates_and_downloads(client, signed_in):

@@ -230,7 +230,8 @@ def test_reimport_replaces_an_attorneys_lists(session):
             {"unavailable_to": "4 Jan 2027"},
             "unavailable_to",
             "4 Jan 2027",
-            "not a date in the form YYYY-MM-DD (e.g. 2026-03-14); if a spreadsheet changed it, "
+            "not a date in an accepted form: write YYYY-MM-DD (e.g. 2026-03-14) or M/D/YYYY "
+            "(e.g. 3/14/2026); a two-digit year is not accepted; if a spreadsheet changed it, "
             "format the column as text",
         ),
     ],

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from matcher.rules import CaseType
 from models import Child, Language
 from models.imports import ImportFailed, RowError, import_csv
+from models.imports.cells import Invalid, date_forms, parse_date
+from models.settings import DATES_DAY_FIRST_KEY, put_setting
 from tests.models.imports.helpers import (
     CHILDREN,
     by_external_id,
@@ -70,3 +74,42 @@ def test_languages_resolve_through_the_catalogue_not_by_guessing(recorded):
     code = recorded.scalar(select(Language.code).where(Language.name == "Q'anjob'al"))
     run(recorded, CHILDREN, rows(CHILDREN, child(primary_language="Kanjobal", other_languages="")))
     assert by_external_id(recorded, Child, "C-1").primary_language.code == code == "kjb"
+
+
+@pytest.mark.parametrize(
+    ("written", "month_first", "day_first"),
+    [
+        ("2009-05-26", date(2009, 5, 26), date(2009, 5, 26)),
+        ("5/26/2009", date(2009, 5, 26), None),
+        ("05/06/2009", date(2009, 5, 6), date(2009, 6, 5)),
+        ("26/5/2009", None, date(2009, 5, 26)),
+        ("5/26/09", None, None),  # a two-digit year is never guessed
+        ("2009/05/26", None, None),
+        ("26.05.2009", None, None),
+        ("May 26, 2009", None, None),
+        ("2/30/2009", None, None),
+    ],
+)
+def test_dates_are_iso_or_slashed_month_first_unless_the_program_says_day_first(
+    written, month_first, day_first
+):
+    for setting, expected in ((False, month_first), (True, day_first)):
+        if expected is None:
+            with pytest.raises(Invalid) as refused:
+                parse_date(written, day_first=setting)
+            assert date_forms(setting) in str(refused.value)
+        else:
+            assert parse_date(written, day_first=setting) == expected
+
+
+def test_the_day_first_setting_changes_how_an_import_reads_slashed_dates(session):
+    data = rows(CHILDREN, child(birth_date="05/06/2010"))
+    run(session, CHILDREN, data)
+    assert by_external_id(session, Child, "C-1").birth_date == date(2010, 5, 6)
+
+    session.commit()
+    with session.begin():
+        put_setting(session, DATES_DAY_FIRST_KEY, True)
+    run(session, CHILDREN, data)
+    session.expire_all()
+    assert by_external_id(session, Child, "C-1").birth_date == date(2010, 6, 5)

@@ -169,17 +169,20 @@ def _today() -> date:
             "(e.g. A123-456-789)",
         ),
         (
-            {"birth_date": "05/01/2010"},
+            {"birth_date": "05/01/10"},
             "birth_date",
-            "05/01/2010",
-            "not a date in the form YYYY-MM-DD (e.g. 2026-03-14); if a spreadsheet changed it, "
+            "05/01/10",
+            "not a date in an accepted form: write YYYY-MM-DD (e.g. 2026-03-14) or M/D/YYYY "
+            "(e.g. 3/14/2026); a two-digit year is not accepted; if a spreadsheet changed it, "
             "format the column as text",
         ),
         (
             {"birth_date": "2010-02-30"},
             "birth_date",
             "2010-02-30",
-            "no such day (day is out of range for month); write a real date as YYYY-MM-DD",
+            "no such day (day is out of range for month); write a real date as YYYY-MM-DD "
+            "(e.g. 2026-03-14) or M/D/YYYY (e.g. 3/14/2026) (dates with slashes are read month "
+            "first, as in the US)",
         ),
         (
             {"birth_date": (_today() + timedelta(days=1)).isoformat()},
@@ -233,7 +236,8 @@ def _today() -> date:
             {"next_hearing_date": "2026/12/01"},
             "next_hearing_date",
             "2026/12/01",
-            "not a date in the form YYYY-MM-DD (e.g. 2026-03-14); if a spreadsheet changed it, "
+            "not a date in an accepted form: write YYYY-MM-DD (e.g. 2026-03-14) or M/D/YYYY "
+            "(e.g. 3/14/2026); a two-digit year is not accepted; if a spreadsheet changed it, "
             "format the column as text",
         ),
         (
