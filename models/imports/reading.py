@@ -2,15 +2,18 @@
 plain "CSV" saves it, when the whole file decodes as that), text to cells (pandas, every cell a
 string), with the header and every row's field count checked first.
 
-Column names ignore case, surrounding spaces and `-`/space versus `_`; cells are stripped of
-surrounding spaces; wholly empty rows are skipped.
+Column names ignore case, spaces, `-`, `_` and punctuation, and the names programs use for them
+are recognised (`DOB`, `A#`, `Hearing Date`, ...: `models/data/column_aliases.csv`); cells are
+stripped of surrounding spaces; wholly empty rows are skipped.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from ..csv_formats import COLUMNS, CsvKind, unprotect_cell
+from ..languages import read_data_csv
 from .cells import name_key
 from .errors import ImportFailed, RowError
 
@@ -87,6 +91,30 @@ def read_cells(data: bytes, kind: CsvKind, filename: str) -> Cells:
         raise ImportFailed(filename, problem.errors) from None
 
 
+def _column_key(name: str) -> str:
+    """How a column's name is compared: case, spaces, dashes, underscores and punctuation
+    ignored (`Birth Date`, `birth_date`, `Detained?`), `#` kept (`A#`)."""
+    return re.sub(r"[^\w#]|_", "", name.casefold())
+
+
+@functools.cache
+def _columns_by_key(kind: CsvKind) -> dict[str, str]:
+    """Our column for each name a file may give it: its own, and the shipped aliases."""
+    columns = {_column_key(column): column for column in COLUMNS[kind]}
+    for row in read_data_csv("column_aliases.csv"):
+        if row["kind"] != kind.value:
+            continue
+        key, column = _column_key(row["alias"]), row["column"]
+        if column not in COLUMNS[kind] or columns.setdefault(key, column) != column:
+            raise RuntimeError(f"column_aliases.csv: {row['alias']!r} for {kind.value} is wrong")
+    return columns
+
+
+def column_for(kind: CsvKind, name: str) -> str | None:
+    """Our column a file's column name means, or None when it is not one of ours."""
+    return _columns_by_key(kind).get(_column_key(name))
+
+
 def _whole_file(message: str) -> _FileProblem:
     return _FileProblem([RowError(0, "", "", message)])
 
@@ -134,7 +162,7 @@ def _check_structure(text: str, kind: CsvKind) -> tuple[list[str], int]:
         )
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header = next(reader)
-    errors = _check_header(header, expected)
+    errors = _check_header(header, kind)
     if errors:
         raise _FileProblem(errors)
     width = len(header)
@@ -172,7 +200,8 @@ def _check_structure(text: str, kind: CsvKind) -> tuple[list[str], int]:
     return header, records
 
 
-def _check_header(header: list[str], expected: tuple[str, ...]) -> list[RowError]:
+def _check_header(header: list[str], kind: CsvKind) -> list[RowError]:
+    expected = COLUMNS[kind]
     listing = ", ".join(expected)
     if len(header) == 1:
         for separator, name in ((";", "semicolons"), ("\t", "tabs")):
@@ -186,20 +215,24 @@ def _check_header(header: list[str], expected: tuple[str, ...]) -> list[RowError
                     )
                 ]
     errors = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # our column -> the file's name for it
     for name in header:
-        key = name_key(name)
-        if not key:
+        if not name_key(name):
             continue  # spreadsheets append empty columns; their cells are checked to be empty
-        if key in seen:
-            errors.append(RowError(1, name, "", "this column appears twice; keep one of them"))
-        elif key not in expected:
-            close = difflib.get_close_matches(key, expected, n=1)
+        column = column_for(kind, name)
+        if column is None:
+            close = difflib.get_close_matches(name_key(name), expected, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             errors.append(
                 RowError(1, name, "", f"unknown column; {hint}the columns are: {listing}")
             )
-        seen.add(key)
+        elif column in seen:
+            same = "" if name_key(seen[column]) == name_key(name) else f" ('{seen[column]}' too)"
+            errors.append(
+                RowError(1, name, "", f"this column appears twice{same}; keep one of them")
+            )
+        else:
+            seen[column] = name
     errors += [
         RowError(1, column, "", f"required column is missing; the columns are: {listing}")
         for column in expected
@@ -220,7 +253,7 @@ def _parse(text: str, header: list[str], records: int, kind: CsvKind) -> Cells:
     if len(frame) != records:
         # The structure check and pandas read the same dialect; a disagreement is a bug here.
         raise RuntimeError(f"pandas read {len(frame)} rows, the structure check {records}")
-    names = [name_key(name) for name in header]
+    names = [column_for(kind, name) or "" if name_key(name) else "" for name in header]
     raw = {
         name: [unprotect_cell(cell.strip()) for cell in frame[i].tolist()[1:]]
         for i, name in enumerate(names)

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
 from sqlalchemy import select
 
-from models import Conflict
+from models import Child, Conflict
 from models.imports import ImportFailed, ImportSummary, RowError, import_csv
 from tests.models.imports.helpers import (
+    CHILDREN,
     CONFLICTS,
+    by_external_id,
     lines,
     rejected,
     run,
@@ -43,13 +46,47 @@ def test_a_header_without_rows_is_refused(recorded, data):
 
 
 def test_missing_and_unknown_columns_are_listed(recorded):
-    data = b"attorney_external_id,child_id,notes\nA-1,C-1,x\n"
+    data = b"attorney_external_id,child_extrnal_id,comment\nA-1,C-1,x\n"
     listing = "the columns are: attorney_external_id, child_external_id, reason"
     assert rejected(recorded, CONFLICTS, data) == [
-        RowError(1, "child_id", "", f"unknown column; did you mean 'child_external_id'? {listing}"),
-        RowError(1, "notes", "", f"unknown column; {listing}"),
+        RowError(
+            1,
+            "child_extrnal_id",
+            "",
+            f"unknown column; did you mean 'child_external_id'? {listing}",
+        ),
+        RowError(1, "comment", "", f"unknown column; {listing}"),
         RowError(1, "child_external_id", "", f"required column is missing; {listing}"),
         RowError(1, "reason", "", f"required column is missing; {listing}"),
+    ]
+
+
+def test_the_column_names_programs_use_are_recognised(session):
+    """A case-management export's own names (models/data/column_aliases.csv), a US date and a
+    court written by its code: the same checks, the same records."""
+    header = (
+        "Child ID,First Name,Last Name,A#,DOB,Gender,Country of Birth,Primary Language,"
+        "Other Languages,Immigration Court,Case Type,Hearing Date,Detained?,Sibling Group,"
+        "Intake Date"
+    )
+    data = f"{header}\nC-9,Ana,Xol,A123-456-789,5/26/2011,F,Guatemala,Kiche,,HOU,asylum,"
+    data += "12/20/2026,no,XOL,1/5/2026\n"
+
+    summary = run(session, CHILDREN, data.encode())
+
+    assert (summary.rows, summary.created) == (1, 1)
+    kid = by_external_id(session, Child, "C-9")
+    assert (kid.a_number, kid.birth_date, kid.next_hearing_date) == (
+        "123456789",
+        date(2011, 5, 26),
+        date(2026, 12, 20),
+    )
+
+
+def test_a_column_given_by_its_name_and_an_alias_is_refused_as_twice(recorded):
+    data = b"attorney_external_id,child_external_id,reason,Notes\nA-1,C-1,x,y\n"
+    assert rejected(recorded, CONFLICTS, data) == [
+        RowError(1, "Notes", "", "this column appears twice ('reason' too); keep one of them")
     ]
 
 
