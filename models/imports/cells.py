@@ -233,15 +233,19 @@ class Lookups:
         self.language_ids = {code: language_id for code, language_id, _name in languages}
         self._language_names = [(code, name) for code, _id, name in languages]
         self._codes_by_name: dict[str, list[str]] | None = None
-        courts = session.execute(select(Court.code, Court.id, Court.city, Court.active)).all()
-        self.court_ids = {code: court_id for code, court_id, _city, _active in courts}
+        courts = session.execute(
+            select(Court.code, Court.id, Court.name, Court.city, Court.active)
+        ).all()
+        self.court_ids = {code: court_id for code, court_id, _name, _city, _active in courts}
         # Closed courts (models/courts.py): kept by the records already there, refused for new.
         self.closed_courts = {
-            court_id: code for code, court_id, _city, active in courts if not active
+            court_id: code for code, court_id, _name, _city, active in courts if not active
         }
+        self._court_names = {code: name for code, _id, name, _city, _active in courts}
+        self._courts_by_name = {fold(name): code for code, _id, name, _city, _active in courts}
         self._courts_by_city: dict[str, list[str]] = {}
-        for code, _id, city, _active in courts:
-            self._courts_by_city.setdefault(city.casefold(), []).append(code)
+        for code, _id, _name, city, _active in courts:
+            self._courts_by_city.setdefault(fold(city), []).append(code)
         self.language = Memo(self._language)
         self.court = Memo(self._court)
 
@@ -271,15 +275,25 @@ class Lookups:
         return sorted(self._codes_by_name.get(fold(value), []))
 
     def _court(self, value: str) -> int:
+        """A court by its code, its name, or its city where only one court is in it."""
         code = value.upper()
         if code in self.court_ids:
             return self.court_ids[code]
-        in_city = self._courts_by_city.get(value.casefold())
+        named = self._courts_by_name.get(fold(value))
+        if named is not None:
+            return self.court_ids[named]
+        in_city = sorted(self._courts_by_city.get(fold(value), []))
+        if len(in_city) == 1:
+            return self.court_ids[in_city[0]]
         if in_city:
-            hint = f"did you mean {' or '.join(repr(c) for c in sorted(in_city))}? "
-        else:
-            close = difflib.get_close_matches(code, list(self.court_ids), n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            listed = ", ".join(f"{c} ({self._court_names[c]})" for c in in_city)
+            raise Invalid(
+                f"'{value}' has {len(in_city)} immigration courts: {listed}; write the code of "
+                "the one meant"
+            )
+        close = difflib.get_close_matches(code, list(self.court_ids), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
         raise Invalid(
-            f"unknown court code '{value}'; {hint}use a code from the court list (e.g. HOU)"
+            f"unknown court code '{value}'; {hint}write a court's code from the court list "
+            "(e.g. HOU), its name, or its city where only one court is in it"
         )

@@ -139,7 +139,8 @@ def test_a_bad_file_prints_every_problem_and_imports_nothing(runner, db, files, 
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         f"{bad}:2: column court_code: value 'HOUS': unknown court code 'HOUS'; did you mean "
-        "'HOU'? use a code from the court list (e.g. HOU)",
+        "'HOU'? write a court's code from the court list (e.g. HOU), its name, or its city where "
+        "only one court is in it",
         f"{bad}:4: column birth_date: value '1/5/10': not a date in an accepted form: write "
         "YYYY-MM-DD (e.g. 2026-03-14) or M/D/YYYY (e.g. 3/14/2026); a two-digit year is not "
         "accepted; if a spreadsheet changed it, format the column as text",

@@ -171,8 +171,8 @@ def test_reimport_replaces_an_attorneys_lists(session):
             {"courts": "HOU;HOUS"},
             "courts",
             "HOUS",
-            "unknown court code 'HOUS'; did you mean 'HOU'? use a code from the court list "
-            "(e.g. HOU)",
+            "unknown court code 'HOUS'; did you mean 'HOU'? write a court's code from the court "
+            "list (e.g. HOU), its name, or its city where only one court is in it",
         ),
         (
             {"states_admitted": "TX;Texas"},

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from matcher.rules import CaseType
-from models import Child, Language
+from models import Child, Court, Language
 from models.imports import ImportFailed, RowError, import_csv
 from models.imports.cells import Invalid, date_forms, parse_date
 from models.settings import DATES_DAY_FIRST_KEY, put_setting
@@ -113,3 +113,13 @@ def test_the_day_first_setting_changes_how_an_import_reads_slashed_dates(session
     run(session, CHILDREN, data)
     session.expire_all()
     assert by_external_id(session, Child, "C-1").birth_date == date(2010, 6, 5)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["ANN", "ann", "Annandale Immigration Court", "annandale immigration court", "Annandale"],
+)
+def test_a_court_is_written_by_its_code_its_name_or_its_only_citys_name(session, written):
+    run(session, CHILDREN, rows(CHILDREN, child(court_code=written)))
+    kid = by_external_id(session, Child, "C-1")
+    assert session.get(Court, kid.court_id).code == "ANN"

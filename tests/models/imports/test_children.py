@@ -215,15 +215,16 @@ def _today() -> date:
             {"court_code": "HOUS"},
             "court_code",
             "HOUS",
-            "unknown court code 'HOUS'; did you mean 'HOU'? use a code from the court list "
-            "(e.g. HOU)",
+            "unknown court code 'HOUS'; did you mean 'HOU'? write a court's code from the court "
+            "list (e.g. HOU), its name, or its city where only one court is in it",
         ),
         (
             {"court_code": "Houston"},
             "court_code",
             "Houston",
-            "unknown court code 'Houston'; did you mean 'HOS' or 'HOU'? use a code from the court "
-            "list (e.g. HOU)",
+            "'Houston' has 2 immigration courts: HOS (Houston (S. Gessner Road) Immigration "
+            "Court), HOU (Houston (Greenspoint Park) Immigration Court); write the code of the one "
+            "meant",
         ),
         (
             {"case_type": "asylumm"},
