@@ -21,9 +21,13 @@ CLI_ACTOR = "cli"
 @click.argument("kind", type=click.Choice([kind.value for kind in IMPORTERS]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option(
+    "--sheet", help="For an Excel workbook (.xlsx): the sheet to read (default: the first)."
+)
 @with_appcontext
-def import_command(kind: str, file: Path, dry_run: bool) -> None:
-    """Import KIND (children, attorneys or conflicts) from FILE, a CSV file.
+def import_command(kind: str, file: Path, dry_run: bool, sheet: str | None) -> None:
+    """Import KIND (children, attorneys or conflicts) from FILE, a CSV file or an Excel
+    workbook (.xlsx).
 
     All rows or none: a file with any problem imports nothing, and every problem is listed
     (FILE:LINE: column: value: what is wrong). A row whose external_id exists updates it.
@@ -32,7 +36,13 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
     try:
         with get_db().session() as session, session.begin():
             summary = import_csv(
-                session, CsvKind(kind), file, actor=CLI_ACTOR, filename=filename, dry_run=dry_run
+                session,
+                CsvKind(kind),
+                file,
+                actor=CLI_ACTOR,
+                filename=filename,
+                dry_run=dry_run,
+                sheet=sheet,
             )
     except ImportFailed as failed:
         for error in failed.errors:

@@ -100,16 +100,18 @@ def import_csv(
     actor: User | str,
     filename: str | None = None,
     dry_run: bool = False,
+    sheet: str | None = None,
 ) -> ImportSummary:
     """Validate every row of a CSV file, then (unless `dry_run`) write them all in the caller's
     transaction and record one audit event. Raises ImportFailed, having written nothing, when any
     row is wrong.
 
-    `source` is a path (str or Path), the file's bytes, or a binary file object.
+    `source` is a path (str or Path), the file's bytes, or a binary file object: a CSV file, or
+    an Excel workbook (.xlsx) whose sheet `sheet` (else the first) is read as one.
     """
     data, shown_name = read_source(source)
     filename = filename or shown_name
-    cells = read_cells(data, kind, filename)
+    cells = read_cells(data, kind, filename, sheet)
     validate, write = IMPORTERS[kind]
     plan = validate(session, cells)
     if plan.errors:

@@ -14,11 +14,14 @@ import difflib
 import functools
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import BinaryIO
 
+import openpyxl
 import pandas as pd
 
 from ..csv_formats import COLUMNS, CsvKind, unprotect_cell
@@ -58,8 +61,9 @@ class Cells:
             yield line, dict(zip(names, values, strict=True))
 
 
+_ZIP = b"PK\x03\x04"  # an Excel workbook (.xlsx) is a ZIP archive
 _SIGNATURES = (
-    (b"PK\x03\x04", "a ZIP archive or an Excel workbook (.xlsx)"),
+    (_ZIP, "a ZIP archive"),
     (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)"),
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
@@ -80,9 +84,15 @@ def read_source(source: str | Path | bytes | BinaryIO) -> tuple[bytes, str]:
     return source.read(), str(getattr(source, "name", "upload"))
 
 
-def read_cells(data: bytes, kind: CsvKind, filename: str) -> Cells:
+def read_cells(data: bytes, kind: CsvKind, filename: str, sheet: str | None = None) -> Cells:
+    """The cells of a CSV file, or of a workbook's sheet (`sheet`, else the first)."""
     try:
-        text, encoding = _decode(data)
+        if data.startswith(_ZIP) and _is_workbook(data):
+            text, encoding = _workbook_text(data, sheet), UTF_8
+        elif sheet is not None:
+            raise _whole_file(f"a sheet ('{sheet}') was named, but this is not an Excel workbook")
+        else:
+            text, encoding = _decode(data)
         header, records = _check_structure(text, kind)
         cells = _parse(text, header, records, kind)
         cells.encoding = encoding
@@ -117,6 +127,61 @@ def column_for(kind: CsvKind, name: str) -> str | None:
 
 def _whole_file(message: str) -> _FileProblem:
     return _FileProblem([RowError(0, "", "", message)])
+
+
+def _is_workbook(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _workbook_text(data: bytes, sheet: str | None) -> str:
+    """A workbook's sheet as CSV text, row for row, so that row numbers stay Excel's and every
+    check is the CSV file's: date cells as YYYY-MM-DD, whole numbers without a decimal point
+    (identifiers typed as text keep their leading zeros), true/false cells as true/false."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged workbook
+        raise _whole_file(
+            "this Excel workbook cannot be read (damaged, or protected with a password); open "
+            "it in Excel and save it again as .xlsx"
+        ) from None
+    try:
+        if sheet is None:
+            worksheet = book.worksheets[0]
+        elif sheet in book.sheetnames:
+            worksheet = book[sheet]
+        else:
+            raise _whole_file(
+                f"the workbook has no sheet '{sheet}'; its sheets are: {', '.join(book.sheetnames)}"
+            )
+        rows = [
+            [_cell_text(value) for value in row] for row in worksheet.iter_rows(values_only=True)
+        ]
+    finally:
+        book.close()
+    width = max((len(row) for row in rows), default=0)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        writer.writerow(row + [""] * (width - len(row)))
+    return out.getvalue()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _decode(data: bytes) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from fixtures.demo import generate, write_csv
 from models import Attorney, AuditEvent, Child, Conflict
 from models.base import utcnow
-from models.csv_formats import CsvKind
+from models.csv_formats import COLUMNS, CsvKind
 from models.db import Database
 from tests.models.imports.helpers import (
     ATTORNEY,
@@ -25,6 +25,7 @@ from tests.models.imports.helpers import (
     lines,
     rows,
 )
+from tests.models.imports.test_workbooks import workbook
 from web.cli import cli
 
 
@@ -101,6 +102,22 @@ def test_us_dates_are_imported_from_the_command_line(runner, db, tmp_path):
     with db.session() as session:
         stored = session.execute(select(Child.birth_date, Child.next_hearing_date)).one()
     assert tuple(stored) == (date(2009, 5, 26), date(2026, 12, 1))
+
+
+def test_a_workbook_sheet_is_imported_from_the_command_line(runner, db, tmp_path):
+    data = workbook(
+        ("Notes", [["exported from the case system"]]),
+        ("Attorneys", [list(COLUMNS[ATTORNEYS]), [ATTORNEY[c] for c in COLUMNS[ATTORNEYS]]]),
+    )
+    path = write(tmp_path / "attorneys.xlsx", data)
+
+    result = counselmatch(runner, ["import", "attorneys", path, "--sheet", "Attorneys"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{path}: 1 attorneys imported (1 new, 0 updated).\n"
+    refused = counselmatch(runner, ["import", "attorneys", path, "--sheet", "Staff"])
+    assert refused.exit_code == 1
+    assert "the workbook has no sheet 'Staff'; its sheets are: Notes, Attorneys" in refused.stderr
 
 
 def test_importing_again_updates(runner, db, files):

@@ -21,6 +21,7 @@ from models.exports import EXPORTERS, export_csv
 from models.imports import ImportFailed, import_csv
 from tests.conftest import REFERENCE_TABLES
 from tests.models.imports.helpers import ATTORNEY, ATTORNEYS, CHILDREN, attorney, child, rows
+from tests.models.imports.test_workbooks import workbook
 from web.coordinator.forms import UPLOAD_LIMIT_MB
 
 from .conftest import csrf_token, flash_messages
@@ -137,11 +138,36 @@ def test_us_dates_are_imported_from_the_upload_page(client, signed_in, db):
     assert tuple(stored) == (date(2009, 5, 26), date(2026, 12, 1))
 
 
+def test_a_workbook_is_uploaded_from_its_named_sheet(client, signed_in, db):
+    signed_in(Role.COORDINATOR)
+    header = list(COLUMNS[CHILDREN])
+    data = workbook(
+        ("Read me", [["notes"]]),
+        ("Children", [header, [child()[column] for column in header]]),
+    )
+
+    response = client.post(
+        PAGE,
+        data={
+            "csrf_token": csrf_token(client.get(PAGE)),
+            "kind": "children",
+            "sheet": "Children",
+            "file": (io.BytesIO(data), "children.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 302
+    assert flash_messages(client.get(PAGE).get_data(as_text=True)) == [
+        "children.xlsx: 1 children imported (1 new, 0 updated)."
+    ]
+
+
 def test_the_page_offers_upload_templates_and_downloads(client, signed_in):
     signed_in(Role.COORDINATOR)
     html = client.get(PAGE).get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in html and 'type="file"' in html
-    assert '<label class="label" for="file">CSV file</label>' in html
+    assert '<label class="label" for="file">CSV file or Excel workbook</label>' in html
     assert 'type="checkbox"' in html and "dry run" in html
     for kind in DATA_KINDS:
         assert f'href="/spreadsheets/templates/{kind.value}.csv"' in html
@@ -250,7 +276,7 @@ def test_an_upload_without_a_file_says_what_to_do(client, signed_in, db):
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert '<a href="#file">Choose a CSV file to upload.</a>' in html
+    assert '<a href="#file">Choose a CSV file or an Excel workbook (.xlsx) to upload.</a>' in html
     assert 'aria-invalid="true"' in html
 
 

@@ -386,13 +386,21 @@ class UploadForm(FlaskForm):
         validators=[DataRequired("Choose what the file holds.")],
     )
     file = FileField(
-        "CSV file",
+        "CSV file or Excel workbook",
         validators=[
-            FileRequired("Choose a CSV file to upload."),
+            FileRequired("Choose a CSV file or an Excel workbook (.xlsx) to upload."),
             FileSize(
                 max_size=UPLOAD_LIMIT_MB * 1024 * 1024,
                 message=f"The file is larger than {UPLOAD_LIMIT_MB} MB: split it into parts.",
             ),
+        ],
+    )
+    sheet = StringField(
+        "Sheet",
+        validators=[
+            Optional(),
+            Length(max=100, message="A sheet name is at most 100 characters."),
+            no_nul,
         ],
     )
     dry_run = BooleanField("Check only (dry run): report problems, import nothing")

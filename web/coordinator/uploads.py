@@ -51,7 +51,13 @@ def uploads() -> BaseResponse | tuple[str, int]:
     try:
         with session.begin():
             summary = import_csv(
-                session, kind, upload.read(), actor=user, filename=filename, dry_run=dry_run
+                session,
+                kind,
+                upload.read(),
+                actor=user,
+                filename=filename,
+                dry_run=dry_run,
+                sheet=(form.sheet.data or "").strip() or None,
             )
             if dry_run:
                 # import_csv audits what it writes; a check is a request worth recording too.
