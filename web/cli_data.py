@@ -24,8 +24,18 @@ CLI_ACTOR = "cli"
 @click.option(
     "--sheet", help="For an Excel workbook (.xlsx): the sheet to read (default: the first)."
 )
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar='"THEIRS=OURS"',
+    help='A column of the file named otherwise: "Their column=our_column", or "=ignore" to leave '
+    "it out; repeat for more.",
+)
 @with_appcontext
-def import_command(kind: str, file: Path, dry_run: bool, sheet: str | None) -> None:
+def import_command(
+    kind: str, file: Path, dry_run: bool, sheet: str | None, maps: tuple[str, ...]
+) -> None:
     """Import KIND (children, attorneys or conflicts) from FILE, a CSV file or an Excel
     workbook (.xlsx).
 
@@ -33,6 +43,15 @@ def import_command(kind: str, file: Path, dry_run: bool, sheet: str | None) -> N
     (FILE:LINE: column: value: what is wrong). A row whose external_id exists updates it.
     """
     filename = str(file)
+    mapping: dict[str, str] = {}
+    for item in maps:
+        theirs, equals, ours = item.partition("=")
+        if not equals or not theirs.strip() or not ours.strip():
+            raise click.BadParameter(
+                f"'{item}' is not THEIRS=OURS (e.g. \"Date of Birth=birth_date\")",
+                param_hint="--map",
+            )
+        mapping[theirs.strip()] = ours.strip()
     try:
         with get_db().session() as session, session.begin():
             summary = import_csv(
@@ -43,6 +62,7 @@ def import_command(kind: str, file: Path, dry_run: bool, sheet: str | None) -> N
                 filename=filename,
                 dry_run=dry_run,
                 sheet=sheet,
+                mapping=mapping,
             )
     except ImportFailed as failed:
         for error in failed.errors:

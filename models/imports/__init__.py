@@ -20,7 +20,7 @@ record, repeats across rows), `bulk` (database lookups and writes), one module p
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -101,17 +101,19 @@ def import_csv(
     filename: str | None = None,
     dry_run: bool = False,
     sheet: str | None = None,
+    mapping: Mapping[str, str] | None = None,
 ) -> ImportSummary:
     """Validate every row of a CSV file, then (unless `dry_run`) write them all in the caller's
     transaction and record one audit event. Raises ImportFailed, having written nothing, when any
     row is wrong.
 
     `source` is a path (str or Path), the file's bytes, or a binary file object: a CSV file, or
-    an Excel workbook (.xlsx) whose sheet `sheet` (else the first) is read as one.
+    an Excel workbook (.xlsx) whose sheet `sheet` (else the first) is read as one. `mapping`:
+    the file's column names -> ours (or "ignore"), for columns it names otherwise.
     """
     data, shown_name = read_source(source)
     filename = filename or shown_name
-    cells = read_cells(data, kind, filename, sheet)
+    cells = read_cells(data, kind, filename, sheet, mapping)
     validate, write = IMPORTERS[kind]
     plan = validate(session, cells)
     if plan.errors:

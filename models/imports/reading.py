@@ -15,7 +15,7 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -84,8 +84,20 @@ def read_source(source: str | Path | bytes | BinaryIO) -> tuple[bytes, str]:
     return source.read(), str(getattr(source, "name", "upload"))
 
 
-def read_cells(data: bytes, kind: CsvKind, filename: str, sheet: str | None = None) -> Cells:
-    """The cells of a CSV file, or of a workbook's sheet (`sheet`, else the first)."""
+# What a mapping may give a file's column instead of one of ours: its cells are left out.
+IGNORE = "ignore"
+
+
+def read_cells(
+    data: bytes,
+    kind: CsvKind,
+    filename: str,
+    sheet: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> Cells:
+    """The cells of a CSV file, or of a workbook's sheet (`sheet`, else the first). `mapping`:
+    the file's column name -> ours or IGNORE, for columns named otherwise (it wins over the
+    names and aliases we know)."""
     try:
         if data.startswith(_ZIP) and _is_workbook(data):
             text, encoding = _workbook_text(data, sheet), UTF_8
@@ -93,8 +105,8 @@ def read_cells(data: bytes, kind: CsvKind, filename: str, sheet: str | None = No
             raise _whole_file(f"a sheet ('{sheet}') was named, but this is not an Excel workbook")
         else:
             text, encoding = _decode(data)
-        header, records = _check_structure(text, kind)
-        cells = _parse(text, header, records, kind)
+        header, records = _check_structure(text, kind, mapping or {})
+        cells = _parse(text, header, records, kind, mapping or {})
         cells.encoding = encoding
         return cells
     except _FileProblem as problem:
@@ -215,7 +227,7 @@ def _decode(data: bytes) -> tuple[str, str]:
     )
 
 
-def _check_structure(text: str, kind: CsvKind) -> tuple[list[str], int]:
+def _check_structure(text: str, kind: CsvKind, mapping: Mapping[str, str]) -> tuple[list[str], int]:
     """Checks the header and every row's field count; returns the header and the number of
     records (header included), by which pandas' reading is checked."""
     expected = COLUMNS[kind]
@@ -227,7 +239,7 @@ def _check_structure(text: str, kind: CsvKind) -> tuple[list[str], int]:
         )
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header = next(reader)
-    errors = _check_header(header, kind)
+    errors = _check_header(header, kind, mapping)
     if errors:
         raise _FileProblem(errors)
     width = len(header)
@@ -265,7 +277,13 @@ def _check_structure(text: str, kind: CsvKind) -> tuple[list[str], int]:
     return header, records
 
 
-def _check_header(header: list[str], kind: CsvKind) -> list[RowError]:
+def _mapped(kind: CsvKind, name: str, mapping: Mapping[str, str]) -> str | None:
+    """Our column (or IGNORE) for a file's column name: the mapping's first, else ours."""
+    by_key = {name_key(theirs): ours for theirs, ours in mapping.items()}
+    return by_key.get(name_key(name)) or column_for(kind, name)
+
+
+def _check_header(header: list[str], kind: CsvKind, mapping: Mapping[str, str]) -> list[RowError]:
     expected = COLUMNS[kind]
     listing = ", ".join(expected)
     if len(header) == 1:
@@ -280,11 +298,23 @@ def _check_header(header: list[str], kind: CsvKind) -> list[RowError]:
                     )
                 ]
     errors = []
+    present = {name_key(name) for name in header}
+    for theirs, ours in mapping.items():
+        if name_key(theirs) not in present:
+            errors.append(
+                RowError(1, theirs, "", "the mapping names this column, but the file has none")
+            )
+        elif ours != IGNORE and ours not in expected:
+            errors.append(
+                RowError(1, theirs, "", f"mapped to '{ours}', which is not one of ours: {listing}")
+            )
     seen: dict[str, str] = {}  # our column -> the file's name for it
     for name in header:
         if not name_key(name):
             continue  # spreadsheets append empty columns; their cells are checked to be empty
-        column = column_for(kind, name)
+        column = _mapped(kind, name, mapping)
+        if column == IGNORE or (column is not None and column not in expected):
+            continue  # left out by the mapping (a wrong target is reported above)
         if column is None:
             close = difflib.get_close_matches(name_key(name), expected, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
@@ -306,7 +336,9 @@ def _check_header(header: list[str], kind: CsvKind) -> list[RowError]:
     return errors
 
 
-def _parse(text: str, header: list[str], records: int, kind: CsvKind) -> Cells:
+def _parse(
+    text: str, header: list[str], records: int, kind: CsvKind, mapping: Mapping[str, str]
+) -> Cells:
     frame = pd.read_csv(
         io.StringIO(text, newline=""),
         header=None,
@@ -318,7 +350,7 @@ def _parse(text: str, header: list[str], records: int, kind: CsvKind) -> Cells:
     if len(frame) != records:
         # The structure check and pandas read the same dialect; a disagreement is a bug here.
         raise RuntimeError(f"pandas read {len(frame)} rows, the structure check {records}")
-    names = [column_for(kind, name) or "" if name_key(name) else "" for name in header]
+    names = [_mapped(kind, name, mapping) or "" if name_key(name) else "" for name in header]
     raw = {
         name: [unprotect_cell(cell.strip()) for cell in frame[i].tolist()[1:]]
         for i, name in enumerate(names)
@@ -338,7 +370,8 @@ def _parse(text: str, header: list[str], records: int, kind: CsvKind) -> Cells:
     ]
     if errors:
         raise _FileProblem(errors)
-    keep = [i for i in range(len(frame) - 1) if any(values[i] for values in raw.values())]
+    ours = [raw[name] for name in COLUMNS[kind]]  # an ignored column's cells count for nothing
+    keep = [i for i in range(len(frame) - 1) if any(values[i] for values in ours)]
     if len(keep) == len(frame) - 1:
         columns = {name: raw[name] for name in COLUMNS[kind]}
     else:

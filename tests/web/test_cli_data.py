@@ -120,6 +120,23 @@ def test_a_workbook_sheet_is_imported_from_the_command_line(runner, db, tmp_path
     assert "the workbook has no sheet 'Staff'; its sheets are: Notes, Attorneys" in refused.stderr
 
 
+def test_columns_named_otherwise_are_mapped_on_the_command_line(runner, db, tmp_path):
+    path = write(tmp_path / "conflicts.csv", b"Lawyer,Kid,Why\nA-1,C-1,family friend\n")
+    counselmatch(
+        runner, ["import", "attorneys", write(tmp_path / "a.csv", rows(ATTORNEYS, ATTORNEY))]
+    )
+    counselmatch(runner, ["import", "children", write(tmp_path / "c.csv", rows(CHILDREN, child()))])
+    maps = ["Lawyer=attorney_external_id", "Kid=child_external_id", "Why=reason"]
+
+    result = counselmatch(runner, ["import", "conflicts", path, *[f"--map={m}" for m in maps]])
+
+    assert result.exit_code == 0, result.output
+    with db.session() as session:
+        assert session.scalars(select(Conflict.reason)).one() == "family friend"
+    wrong = counselmatch(runner, ["import", "conflicts", path, "--map", "Lawyer"])
+    assert wrong.exit_code == 2 and "is not THEIRS=OURS" in wrong.output
+
+
 def test_importing_again_updates(runner, db, files):
     counselmatch(runner, ["import", "attorneys", files[ATTORNEYS]])
     result = counselmatch(runner, ["import", "attorneys", files[ATTORNEYS]])

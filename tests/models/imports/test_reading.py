@@ -13,8 +13,10 @@ from matplotlib.figure import Figure
 from sqlalchemy import select
 
 from models import Child, Conflict
+from models.csv_formats import COLUMNS
 from models.imports import ImportFailed, ImportSummary, RowError, import_csv
 from tests.models.imports.helpers import (
+    CHILD,
     CHILDREN,
     CONFLICTS,
     by_external_id,
@@ -270,3 +272,26 @@ def test_error_descriptions_leave_out_what_does_not_apply():
     assert RowError(1, "x", "", "unknown").describe("f.csv") == "f.csv:1: column x: unknown"
     assert RowError(4, "", "", "4 fields").describe("f.csv") == "f.csv:4: 4 fields"
     assert RowError(4, "sex", "Q", "bad").describe("f.csv") == "f.csv:4: column sex: value 'Q': bad"
+
+
+def test_a_mapping_names_the_columns_a_file_calls_otherwise_and_leaves_others_out(session):
+    header = COLUMNS[CHILDREN]
+    renamed = ["Fecha de nacimiento" if c == "birth_date" else c for c in header]
+    cells = {**CHILD, "birth_date": "2011-05-26"}
+    data = ",".join([*renamed, "Case Worker"]) + "\n"
+    data += ",".join([*(cells[c] for c in header), "M. Ortiz"]) + "\n"
+    mapping = {"fecha de nacimiento": "birth_date", "Case Worker": "ignore"}
+
+    run(session, CHILDREN, data.encode(), mapping=mapping)
+
+    assert by_external_id(session, Child, "C-1").birth_date == date(2011, 5, 26)
+
+
+def test_a_mapping_to_no_column_of_ours_or_from_no_column_of_theirs_is_refused(recorded):
+    data = b"attorney_external_id,child_external_id,Why\nA-1,C-1,x\n"
+    listing = "attorney_external_id, child_external_id, reason"
+    errors = rejected(recorded, CONFLICTS, data, mapping={"Why": "motive", "Staff": "reason"})
+    assert errors[:2] == [
+        RowError(1, "Why", "", f"mapped to 'motive', which is not one of ours: {listing}"),
+        RowError(1, "Staff", "", "the mapping names this column, but the file has none"),
+    ]
