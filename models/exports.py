@@ -12,8 +12,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
+import openpyxl
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,16 +47,36 @@ from .reference import language_catalogue
 Row = dict[str, str]
 
 
+def _protected_rows(session: Session, kind: CsvKind) -> list[Row]:
+    """The rows of `kind`, each cell safe from a spreadsheet's formulas (the import undoes it)."""
+    return [
+        {column: protect_cell(value) for column, value in row.items()}
+        for row in EXPORTERS[kind](session)
+    ]
+
+
+def export_xlsx(session: Session, kind: CsvKind, out: Path | BinaryIO) -> int:
+    """Write every record of `kind` as an Excel workbook (one sheet named for the kind) to a
+    path or an open binary file; returns the row count. Every cell is text, as in the CSV
+    file: identifiers keep their leading zeros and dates their YYYY-MM-DD, so it re-imports."""
+    rows = _protected_rows(session, kind)
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(kind.value)
+    columns = COLUMNS[kind]
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append([row[column] for column in columns])
+    book.save(out)
+    return len(rows)
+
+
 def export_csv(session: Session, kind: CsvKind, out: Path | TextIO) -> int:
     """Write every record of `kind` as CSV to a path or an open text file; returns the row count.
 
     A path gets UTF-8 with a byte-order mark, which Excel needs to show accents; the import
     accepts it.
     """
-    rows = [
-        {column: protect_cell(value) for column, value in row.items()}
-        for row in EXPORTERS[kind](session)
-    ]
+    rows = _protected_rows(session, kind)
     frame = pd.DataFrame(rows, columns=list(COLUMNS[kind]), dtype=str)
     if isinstance(out, Path):
         frame.to_csv(out, index=False, lineterminator="\n", encoding="utf-8-sig")

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from models import audit
 from models.csv_formats import CsvKind
-from models.exports import EXPORTERS, export_csv
+from models.exports import EXPORTERS, export_csv, export_xlsx
 from models.imports import IMPORTERS, ImportFailed, import_csv
 
 from .extensions import get_db
@@ -86,14 +86,15 @@ def import_command(
     "--out",
     required=True,
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="The CSV file to write (replaced if it exists).",
+    help="The file to write (replaced if it exists): CSV, or a workbook if it ends in .xlsx.",
 )
 @with_appcontext
 def export_command(kind: str, out: Path) -> None:
-    """Export every record of KIND to a CSV file in the import format."""
+    """Export every record of KIND to a CSV file (or an .xlsx workbook) in the import format."""
+    export = export_xlsx if out.suffix.lower() == ".xlsx" else export_csv
     try:
         with get_db().session() as session, session.begin():
-            count = export_csv(session, CsvKind(kind), out)
+            count = export(session, CsvKind(kind), out)
             # Exports carry names and A-numbers: who took a copy belongs in the audit trail.
             audit.record(session, CLI_ACTOR, "export", kind, rows=count)
     except OSError as exc:

@@ -11,3 +11,13 @@ def csv_download(text: str, filename: str) -> Response:
     response = Response(text.encode("utf-8-sig"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_download(data: bytes, filename: str) -> Response:
+    """An Excel workbook's bytes as an attachment called `filename`."""
+    response = Response(data, mimetype=XLSX_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

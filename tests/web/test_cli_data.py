@@ -137,6 +137,18 @@ def test_columns_named_otherwise_are_mapped_on_the_command_line(runner, db, tmp_
     assert wrong.exit_code == 2 and "is not THEIRS=OURS" in wrong.output
 
 
+def test_an_xlsx_export_from_the_command_line_reimports(runner, db, files, tmp_path):
+    counselmatch(runner, ["import", "attorneys", files[ATTORNEYS]])
+    out = tmp_path / "attorneys.xlsx"
+
+    exported = counselmatch(runner, ["export", "attorneys", "--out", str(out)])
+
+    assert exported.exit_code == 0, exported.output
+    assert out.read_bytes().startswith(b"PK\x03\x04")
+    again = counselmatch(runner, ["import", "attorneys", str(out)])
+    assert again.stdout == f"{out}: 2 attorneys imported (0 new, 2 updated).\n"
+
+
 def test_importing_again_updates(runner, db, files):
     counselmatch(runner, ["import", "attorneys", files[ATTORNEYS]])
     result = counselmatch(runner, ["import", "attorneys", files[ATTORNEYS]])

@@ -163,6 +163,23 @@ def test_a_workbook_is_uploaded_from_its_named_sheet(client, signed_in, db):
     ]
 
 
+def test_a_workbook_download_reimports_through_the_upload_page(client, signed_in, db):
+    signed_in(Role.COORDINATOR)
+    upload(client, "children", rows(CHILDREN, child(), child(external_id="C-2", a_number="")))
+
+    response = client.get("/spreadsheets/data/children.xlsx")
+
+    assert response.status_code == 200
+    assert response.mimetype == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert 'filename="counselmatch-children-' in response.headers["Content-Disposition"]
+    upload(client, "children", response.data, "children.xlsx")
+    assert flash_messages(client.get(PAGE).get_data(as_text=True))[-1] == (
+        "children.xlsx: 2 children imported (0 new, 2 updated)."
+    )
+
+
 def test_the_page_offers_upload_templates_and_downloads(client, signed_in):
     signed_in(Role.COORDINATOR)
     html = client.get(PAGE).get_data(as_text=True)
@@ -173,6 +190,7 @@ def test_the_page_offers_upload_templates_and_downloads(client, signed_in):
         assert f'href="/spreadsheets/templates/{kind.value}.csv"' in html
     for kind in EXPORTERS:
         assert f'href="/spreadsheets/data/{kind.value}.csv"' in html
+        assert f'href="/spreadsheets/data/{kind.value}.xlsx"' in html
     assert f"up to {UPLOAD_LIMIT_MB} MB" in html
     assert html.count("<h1>") == 1 and "style=" not in html and "<script" not in html
 

@@ -16,10 +16,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from models import audit
 from models.csv_formats import COLUMNS, DATA_KINDS, EXAMPLE_ROWS, CsvKind
-from models.exports import EXPORTERS, export_csv
+from models.exports import EXPORTERS, export_csv, export_xlsx
 from models.imports import ImportFailed, import_csv
 
-from ..downloads import csv_download
+from ..downloads import csv_download, xlsx_download
 from ..extensions import get_session
 from ..security import signed_in_user
 from . import bp
@@ -127,6 +127,21 @@ def upload_template(kind: str) -> Response:
     writer.writeheader()
     writer.writerow(EXAMPLE_ROWS[csv_kind])
     return csv_download(out.getvalue(), f"counselmatch-{csv_kind.value}-template.csv")
+
+
+@bp.route("/spreadsheets/data/<kind>.xlsx")
+def download_workbook(kind: str) -> Response:
+    """Every record of one kind as an Excel workbook, in the import format; audited."""
+    csv_kind = _kind_or_404(kind, list(EXPORTERS))
+    user = signed_in_user()
+    session = get_session()
+    out = io.BytesIO()
+    with session.begin():
+        rows = export_xlsx(session, csv_kind, out)
+        audit.record(session, user, "export", csv_kind.value, rows=rows, via="web")
+    return xlsx_download(
+        out.getvalue(), f"counselmatch-{csv_kind.value}-{date.today().isoformat()}.xlsx"
+    )
 
 
 @bp.route("/spreadsheets/data/<kind>.csv")
