@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from matcher.result import SCORE_PARTS
 
 from .base import utcnow
-from .csv_formats import COLUMNS, LIST_SEPARATOR, CsvKind, flag_cell, protect_cell
+from .csv_formats import COLUMNS, EXAMPLE_ROWS, LIST_SEPARATOR, CsvKind, flag_cell, protect_cell
 from .entities import (
     Attorney,
     AttorneyCourt,
@@ -41,6 +41,7 @@ from .entities import (
     SiblingGroup,
     UnmatchedChild,
 )
+from .languages import read_data_csv
 from .queries import latest_succeeded_run
 from .reference import language_catalogue
 
@@ -68,6 +69,35 @@ def export_xlsx(session: Session, kind: CsvKind, out: Path | BinaryIO) -> int:
         sheet.append([row[column] for column in columns])
     book.save(out)
     return len(rows)
+
+
+def column_help(kind: CsvKind) -> dict[str, str]:
+    """What each column of an import format holds (models/data/column_help.csv), in order."""
+    helps = {
+        row["column"]: row["help"]
+        for row in read_data_csv("column_help.csv")
+        if row["kind"] == kind.value
+    }
+    missing = [column for column in COLUMNS[kind] if column not in helps]
+    if missing:
+        raise RuntimeError(f"column_help.csv explains no {kind.value} column {missing}")
+    return {column: helps[column] for column in COLUMNS[kind]}
+
+
+def template_xlsx(kind: CsvKind, out: Path | BinaryIO) -> None:
+    """An import template as a workbook: the format's header and its example row on the first
+    sheet (the one the import reads), and on a second one what every column holds."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = kind.value
+    columns = COLUMNS[kind]
+    sheet.append(list(columns))
+    sheet.append([protect_cell(EXAMPLE_ROWS[kind][column]) for column in columns])
+    explained = book.create_sheet("Columns")
+    explained.append(["column", "what it holds"])
+    for column, text in column_help(kind).items():
+        explained.append([column, text])
+    book.save(out)
 
 
 def export_csv(session: Session, kind: CsvKind, out: Path | TextIO) -> int:

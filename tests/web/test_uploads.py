@@ -8,6 +8,7 @@ import io
 import re
 from datetime import date
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
@@ -180,6 +181,23 @@ def test_a_workbook_download_reimports_through_the_upload_page(client, signed_in
     )
 
 
+def test_the_workbook_templates_explain_every_column_and_import_as_they_are(client, signed_in):
+    signed_in(Role.COORDINATOR)
+    for kind in (CsvKind.ATTORNEYS, CsvKind.CHILDREN, CsvKind.CONFLICTS):  # the import order
+        response = client.get(f"/spreadsheets/templates/{kind.value}.xlsx")
+        assert response.status_code == 200
+        book = openpyxl.load_workbook(io.BytesIO(response.data))
+        assert book.sheetnames == [kind.value, "Columns"]
+        explained = [row for row in book["Columns"].iter_rows(values_only=True)][1:]
+        assert [column for column, _ in explained] == list(COLUMNS[kind])
+        assert all(text for _, text in explained)
+
+        upload(client, kind.value, response.data, f"{kind.value}.xlsx")
+        assert flash_messages(client.get(PAGE).get_data(as_text=True))[-1] == (
+            f"{kind.value}.xlsx: 1 {kind.value} imported (1 new, 0 updated)."
+        )
+
+
 def test_the_page_offers_upload_templates_and_downloads(client, signed_in):
     signed_in(Role.COORDINATOR)
     html = client.get(PAGE).get_data(as_text=True)
@@ -188,6 +206,7 @@ def test_the_page_offers_upload_templates_and_downloads(client, signed_in):
     assert 'type="checkbox"' in html and "dry run" in html
     for kind in DATA_KINDS:
         assert f'href="/spreadsheets/templates/{kind.value}.csv"' in html
+        assert f'href="/spreadsheets/templates/{kind.value}.xlsx"' in html
     for kind in EXPORTERS:
         assert f'href="/spreadsheets/data/{kind.value}.csv"' in html
         assert f'href="/spreadsheets/data/{kind.value}.xlsx"' in html

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from models import audit
 from models.csv_formats import COLUMNS, DATA_KINDS, EXAMPLE_ROWS, CsvKind
-from models.exports import EXPORTERS, export_csv, export_xlsx
+from models.exports import EXPORTERS, export_csv, export_xlsx, template_xlsx
 from models.imports import ImportFailed, import_csv
 
 from ..downloads import csv_download, xlsx_download
@@ -116,6 +116,15 @@ def _kind_or_404(value: str, allowed: list[CsvKind] | tuple[CsvKind, ...]) -> Cs
     if kind not in allowed:
         raise NotFound(f"There is no spreadsheet of {value!r}.")
     return kind
+
+
+@bp.route("/spreadsheets/templates/<kind>.xlsx")
+def upload_template_workbook(kind: str) -> Response:
+    """An import format as a workbook: header and example row, and a sheet explaining columns."""
+    csv_kind = _kind_or_404(kind, DATA_KINDS)
+    out = io.BytesIO()
+    template_xlsx(csv_kind, out)
+    return xlsx_download(out.getvalue(), f"counselmatch-{csv_kind.value}-template.xlsx")
 
 
 @bp.route("/spreadsheets/templates/<kind>.csv")
