@@ -304,11 +304,8 @@ class Explainer:
         """The class's verdict for a child with conflicts or refusals of its own: the filters
         before theirs are the class's; theirs and those after it lose the excluded attorneys."""
         counts = dict(shared.counts)
-        past_conflicts = False
-        for count in FILTER_COUNTS:
-            past_conflicts = past_conflicts or count == _CONFLICT_COUNT
-            if past_conflicts:
-                counts[count] -= int(np.count_nonzero(masks[count][excluded]))
+        for count in FILTER_COUNTS[FILTER_COUNTS.index(_CONFLICT_COUNT) :]:
+            counts[count] -= int(np.count_nonzero(masks[count][excluded]))
         eligible_excluded = excluded[masks["free_capacity"][excluded]]
         # An excluded attorney fails one filter more: near ones already failing one drop out.
         hit = np.isin(near.attorneys, excluded, assume_unique=True)

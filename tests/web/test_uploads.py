@@ -30,7 +30,14 @@ from .conftest import csrf_token, flash_messages
 PAGE = "/spreadsheets"
 
 
-def upload(client, kind: str, data: bytes, filename: str = "in.csv", dry_run: bool = False):
+def upload(
+    client,
+    kind: str,
+    data: bytes,
+    filename: str = "in.csv",
+    dry_run: bool = False,
+    sheet: str | None = None,
+):
     form = {
         "csrf_token": csrf_token(client.get(PAGE)),
         "kind": kind,
@@ -38,6 +45,8 @@ def upload(client, kind: str, data: bytes, filename: str = "in.csv", dry_run: bo
     }
     if dry_run:
         form["dry_run"] = "y"
+    if sheet is not None:
+        form["sheet"] = sheet
     return client.post(PAGE, data=form, content_type="multipart/form-data")
 
 
@@ -88,11 +97,26 @@ def expected_errors(db, kind: CsvKind, data: bytes, filename: str) -> list[tuple
     ]
 
 
+SPREADSHEET_PATHS = [
+    PAGE,
+    f"{PAGE}/templates/children.csv",
+    f"{PAGE}/templates/children.xlsx",
+    f"{PAGE}/data/children.csv",
+    f"{PAGE}/data/children.xlsx",
+]
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_every_spreadsheet_page(client, db):
+    for path in SPREADSHEET_PATHS:
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+
+
 @pytest.mark.parametrize("role", [Role.ATTORNEY, Role.PROGRAM_LEAD], ids=lambda r: r.value)
 def test_only_coordinators_reach_the_spreadsheets(client, signed_in, db, role):
     signed_in(role)
     token = csrf_token(client.get("/"))
-    for path in [PAGE, f"{PAGE}/templates/children.csv", f"{PAGE}/data/children.csv"]:
+    for path in SPREADSHEET_PATHS:
         assert client.get(path).status_code == 403, path
     response = client.post(
         PAGE,
@@ -147,21 +171,33 @@ def test_a_workbook_is_uploaded_from_its_named_sheet(client, signed_in, db):
         ("Children", [header, [child()[column] for column in header]]),
     )
 
-    response = client.post(
-        PAGE,
-        data={
-            "csrf_token": csrf_token(client.get(PAGE)),
-            "kind": "children",
-            "sheet": "Children",
-            "file": (io.BytesIO(data), "children.xlsx"),
-        },
-        content_type="multipart/form-data",
-    )
+    response = upload(client, "children", data, "children.xlsx", sheet="Children")
 
     assert response.status_code == 302
     assert flash_messages(client.get(PAGE).get_data(as_text=True)) == [
         "children.xlsx: 1 children imported (1 new, 0 updated)."
     ]
+
+
+@pytest.mark.parametrize(
+    ("sheet", "message"),
+    [
+        ("Chil\x00dren", "Remove the invisible NUL character from what you typed."),
+        ("x" * 101, "A sheet name is at most 100 characters."),
+    ],
+)
+def test_a_sheet_name_with_a_nul_or_too_long_is_refused_on_its_field(
+    client, signed_in, db, sheet, message
+):
+    signed_in(Role.COORDINATOR)
+    data = workbook(("Children", [list(COLUMNS[CHILDREN])]))
+
+    response = upload(client, "children", data, "children.xlsx", sheet=sheet)
+
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Child)) == 0
 
 
 def test_a_workbook_download_reimports_through_the_upload_page(client, signed_in, db):

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
 from pathlib import PurePosixPath
+from typing import Any
 
 from flask import Response, flash, redirect, render_template, url_for
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
@@ -138,31 +141,32 @@ def upload_template(kind: str) -> Response:
     return csv_download(out.getvalue(), f"counselmatch-{csv_kind.value}-template.csv")
 
 
-@bp.route("/spreadsheets/data/<kind>.xlsx")
-def download_workbook(kind: str) -> Response:
-    """Every record of one kind as an Excel workbook, in the import format; audited."""
+def _export(
+    kind: str,
+    out: io.StringIO | io.BytesIO,
+    write: Callable[[Session, CsvKind, Any], int],
+    respond: Callable[[Any, str], Response],
+    suffix: str,
+) -> Response:
+    """Every record of one kind, in the import format, written by `write` into `out`; the copy
+    is recorded in the audit trail."""
     csv_kind = _kind_or_404(kind, list(EXPORTERS))
     user = signed_in_user()
     session = get_session()
-    out = io.BytesIO()
     with session.begin():
-        rows = export_xlsx(session, csv_kind, out)
+        rows = write(session, csv_kind, out)
         audit.record(session, user, "export", csv_kind.value, rows=rows, via="web")
-    return xlsx_download(
-        out.getvalue(), f"counselmatch-{csv_kind.value}-{date.today().isoformat()}.xlsx"
-    )
+    filename = f"counselmatch-{csv_kind.value}-{date.today().isoformat()}.{suffix}"
+    return respond(out.getvalue(), filename)
+
+
+@bp.route("/spreadsheets/data/<kind>.xlsx")
+def download_workbook(kind: str) -> Response:
+    """Every record of one kind as an Excel workbook."""
+    return _export(kind, io.BytesIO(), export_xlsx, xlsx_download, "xlsx")
 
 
 @bp.route("/spreadsheets/data/<kind>.csv")
 def download(kind: str) -> Response:
-    """Every record of one kind, in the import format; the copy is recorded in the audit trail."""
-    csv_kind = _kind_or_404(kind, list(EXPORTERS))
-    user = signed_in_user()
-    session = get_session()
-    out = io.StringIO()
-    with session.begin():
-        rows = export_csv(session, csv_kind, out)
-        audit.record(session, user, "export", csv_kind.value, rows=rows, via="web")
-    return csv_download(
-        out.getvalue(), f"counselmatch-{csv_kind.value}-{date.today().isoformat()}.csv"
-    )
+    """Every record of one kind as a CSV file."""
+    return _export(kind, io.StringIO(), export_csv, csv_download, "csv")
